@@ -40,7 +40,13 @@ function userError(code: string, className: string) {
 }
 
 /** Every user-error class by its code, so a serialised error can be rebuilt as the same class. */
-export const USER_ERROR_CLASSES = new Map<string, new (message: string, options?: { cause?: unknown }) => ButlerUserError>()
+export const USER_ERROR_CLASSES = new Map<
+  string,
+  new (
+    message: string,
+    options?: { cause?: unknown },
+  ) => ButlerUserError
+>()
 
 // Codes shared with the reference implementation.
 export const CalibrationLookupError = userError('calibration_lookup', 'CalibrationLookupError')

@@ -1,0 +1,7 @@
+export * from './data-coordinate.js'
+export * from './default-universe.js'
+export * from './dimension-config.js'
+export * from './dimension-element.js'
+export * from './dimension-group.js'
+export * from './dimension-record.js'
+export * from './dimension-universe.js'
