@@ -1,0 +1,123 @@
+/**
+ * The formatter contract: turn one storage class into bytes of one file format and back.
+ *
+ * Formatters never touch storage. The datastore reads a file (or a byte range, or an object-store
+ * body) into memory, calls `fromBytes`, and writes whatever chunks `toBytes` returns. The formatter's
+ * `name` is recorded per file in the registry and used to read that file forever after, so a name,
+ * once released, never changes meaning.
+ */
+
+import { describeValue } from '../datasets/describe-value.js'
+import type { StorageClass, StorageClassType } from '../datasets/storage-class.js'
+import { FormatterError, StorageClassError } from '../errors.js'
+
+/** What a formatter is told when writing. */
+export interface FormatterWriteContext {
+  /** Storage class of the dataset being written; `toBytes` checks the object against it. */
+  readonly storageClass: StorageClass
+  /** Write parameters from the formatters config (e.g. `{ compression: 'zstd' }`). */
+  readonly writeParameters: Readonly<Record<string, unknown>>
+}
+
+/** What a formatter is told when reading. */
+export interface FormatterReadContext {
+  /** Storage class the caller wants back. */
+  readonly storageClass: StorageClass
+  /** Read parameters (already validated against the storage class); the formatter may apply some. */
+  readonly readParameters: Readonly<Record<string, unknown>>
+  /** Where the bytes came from, for error messages only (a repository-relative path, never secret). */
+  readonly location?: string
+}
+
+/** Reads and writes one file format for one or more storage classes. */
+export interface Formatter {
+  /** Stable name recorded in the registry per file, forever (`JsonFormatter`). */
+  readonly name: string
+  /** Extension of files this formatter writes, with the dot (`.json`). */
+  readonly extension: string
+  /** Extensions this formatter can read (ingest checks against these). */
+  readonly supportedExtensions: readonly string[]
+  /** Serialises; several chunks are written with writev without concatenation. */
+  toBytes(obj: unknown, ctx: FormatterWriteContext): Promise<Uint8Array[]>
+  /** Deserialises, applying read parameters it can handle natively; returns which it applied. */
+  fromBytes(
+    bytes: Uint8Array,
+    ctx: FormatterReadContext,
+  ): Promise<{ value: unknown; appliedParameters: readonly string[] }>
+}
+
+/**
+ * Reads with a formatter, then applies in memory the read parameters it did not apply natively.
+ *
+ * @example
+ * const table = await readWithParameters(parquet, bytes, { storageClass, readParameters: { columns: ['ra'] } })
+ */
+export async function readWithParameters(
+  formatter: Formatter,
+  bytes: Uint8Array,
+  ctx: FormatterReadContext,
+): Promise<unknown> {
+  ctx.storageClass.validateParameters(ctx.readParameters)
+  const { value, appliedParameters } = await formatter.fromBytes(bytes, ctx)
+  const remaining: Record<string, unknown> = {}
+  let hasRemaining = false
+  for (const [key, param] of Object.entries(ctx.readParameters)) {
+    if (!appliedParameters.includes(key)) {
+      remaining[key] = param
+      hasRemaining = true
+    }
+  }
+  return hasRemaining ? ctx.storageClass.handleParameters(value, remaining) : value
+}
+
+/** Throws `FormatterError` unless the decoded value is an instance of the requested storage class. */
+export function checkDecoded(formatter: Formatter, value: unknown, ctx: FormatterReadContext): void {
+  if (!ctx.storageClass.isInstance(value)) {
+    throw decodeError(
+      formatter,
+      ctx,
+      `it holds ${describeValue(value)}, not ${ctx.storageClass.typeDescription} (storage class '${ctx.storageClass.name}')`,
+    )
+  }
+}
+
+/** Wraps a decoding failure in a `FormatterError` carrying the formatter, location and reason. */
+export function decodeError(
+  formatter: Formatter,
+  ctx: FormatterReadContext,
+  reason: string,
+  cause?: unknown,
+): Error {
+  const where = ctx.location ? ` ${ctx.location}` : ''
+  return new FormatterError(
+    `${formatter.name} cannot read${where}: ${reason}`,
+    cause === undefined ? undefined : { cause },
+  )
+}
+
+/**
+ * Checks before writing: the storage class is one this formatter handles (`StorageClassError`), the
+ * object is an instance of it (`StorageClassError` naming expected and actual type) and every write
+ * parameter is supported (`FormatterError`).
+ */
+export function checkWrite(
+  formatter: Formatter,
+  obj: unknown,
+  ctx: FormatterWriteContext,
+  supports: { readonly types: readonly StorageClassType[]; readonly writeParameters: readonly string[] },
+): void {
+  const sc = ctx.storageClass
+  if (!supports.types.includes(sc.type)) {
+    throw new StorageClassError(
+      `${formatter.name} cannot write storage class '${sc.name}' (type ${sc.type}); it writes types ${supports.types.join(', ')}`,
+    )
+  }
+  sc.assertInstance(obj, `${formatter.name}: object`)
+  const unknown = Object.keys(ctx.writeParameters).filter((p) => !supports.writeParameters.includes(p))
+  if (unknown.length > 0) {
+    const known = supports.writeParameters.length > 0 ? supports.writeParameters.join(', ') : 'none'
+    throw new FormatterError(
+      `${formatter.name} does not support write parameter(s) ${unknown.join(', ')} (supported: ${known})`,
+    )
+  }
+}
