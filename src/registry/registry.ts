@@ -71,14 +71,20 @@ export interface Registry {
     options?: { readonly update?: boolean },
   ): Promise<boolean | Record<string, unknown>>
   /** Records of one element, all or those matching a partial data ID. */
-  fetchDimensionRecords(element: string, where?: Readonly<Record<string, DataIdValue>>): Promise<DimensionRecord[]>
+  fetchDimensionRecords(
+    element: string,
+    where?: Readonly<Record<string, DataIdValue>>,
+  ): Promise<DimensionRecord[]>
   /**
    * Validates a data ID and attaches implied values and records. A required value with no record is
    * a `DataIdValueError`.
    */
   expandDataId(
     dataId: DataId,
-    options?: { readonly dimensions?: DimensionGroup; readonly defaults?: Readonly<Record<string, DataIdValue>> },
+    options?: {
+      readonly dimensions?: DimensionGroup
+      readonly defaults?: Readonly<Record<string, DataIdValue>>
+    },
   ): Promise<DataCoordinate>
   /** Expands many data IDs of one group at once (batched record lookups). */
   expandDataIds(dataIds: readonly DataCoordinate[]): Promise<DataCoordinate[]>
@@ -109,7 +115,11 @@ export interface Registry {
   /** Inserts datasets with given IDs (put of resolved refs, import); same-ID same-dataset is a no-op. */
   importDatasets(refs: readonly DatasetRef[]): Promise<void>
   /** Finds the dataset of a type and data ID in the first collection that has it. */
-  findDataset(datasetType: DatasetType, dataId: DataCoordinate, collections: readonly string[]): Promise<DatasetRef | undefined>
+  findDataset(
+    datasetType: DatasetType,
+    dataId: DataCoordinate,
+    collections: readonly string[],
+  ): Promise<DatasetRef | undefined>
   /** Vectorised `findDataset` for many data IDs of one dataset type. */
   findDatasets(
     datasetType: DatasetType,

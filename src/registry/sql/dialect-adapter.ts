@@ -1,0 +1,35 @@
+/**
+ * The seam between the SQL registry and one database engine: everything the registry needs that
+ * differs between SQLite and PostgreSQL, and nothing else.
+ */
+import type { ColumnDataType, Expression, Kysely, SqlBool } from 'kysely'
+
+/** Any Kysely database: the registry's tables are partly dynamic (tag and dimension tables). */
+// biome-ignore lint/suspicious/noExplicitAny: table set is only known at run time
+export type AnyKysely = Kysely<any>
+
+/** What one database engine supplies to the SQL registry. */
+export interface SqlDialectAdapter {
+  /** Engine name, used in messages (`sqlite`, `postgresql`). */
+  readonly name: string
+  /** The Kysely instance over this engine's connection (pragmas applied, integers handled). */
+  readonly db: AnyKysely
+  /** Largest number of bound parameters in one statement. */
+  readonly maxParameters: number
+  /** Column type of auto-increment integer primary keys (`integer` in SQLite, `bigserial` in PostgreSQL). */
+  readonly autoIncrementType: ColumnDataType
+  /** Column type of 64-bit integers (TAI nanoseconds are read back as bigint). */
+  readonly bigintType: ColumnDataType
+  /** Column type of binary values (regions, hashes). */
+  readonly blobType: ColumnDataType
+  /** Column type of floating-point values. */
+  readonly floatType: ColumnDataType
+  /** A boolean expression matching `column` against a glob pattern (`*`, `?`). */
+  glob(column: string, pattern: string): Expression<SqlBool>
+  /** Whether a driver error is a unique or primary-key violation. */
+  isUniqueViolation(error: unknown): boolean
+  /** Whether a driver error is a foreign-key violation. */
+  isForeignKeyViolation(error: unknown): boolean
+  /** Closes the connection. */
+  close(): Promise<void>
+}

@@ -1,0 +1,190 @@
+/**
+ * The registry's tables (see `docs/registry-schema.md`): static tables, one table per dimension
+ * element that has records, and one `dataset_tags_NNNNNNNN` table per dimension group of dataset types.
+ */
+import { type ColumnDataType, type CreateTableBuilder, sql } from 'kysely'
+import type { FieldConfig } from '../../dimensions/dimension-config.js'
+import type { DimensionGroup } from '../../dimensions/dimension-group.js'
+import type { DimensionUniverse } from '../../dimensions/dimension-universe.js'
+import type { AnyKysely, SqlDialectAdapter } from './dialect-adapter.js'
+import { keyColumns, TIMESPAN_BEGIN, TIMESPAN_END } from './dimension-columns.js'
+
+/** Version of the schema this code writes; a database with a newer major version is refused. */
+export const SCHEMA_VERSION = '1.0.0'
+/** `butler_attributes` key of the schema version. */
+export const SCHEMA_VERSION_KEY = 'schema_version'
+/** `butler_attributes` key of the universe config (JSON). */
+export const UNIVERSE_CONFIG_KEY = 'config:dimensions.json'
+
+/** Creates the tables that do not depend on the universe or on dataset types. */
+export async function createStaticTables(db: AnyKysely, adapter: SqlDialectAdapter): Promise<void> {
+  const { autoIncrementType, bigintType } = adapter
+  await db.schema
+    .createTable('butler_attributes')
+    .addColumn('name', 'varchar(1024)', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema
+    .createTable('collection')
+    .addColumn('collection_id', autoIncrementType, (c) => c.primaryKey())
+    .addColumn('name', 'varchar(64)', (c) => c.notNull().unique())
+    .addColumn('type', 'smallint', (c) => c.notNull().check(sqlCheck('type between 1 and 4')))
+    .addColumn('doc', 'text')
+    .execute()
+  await db.schema
+    .createTable('run')
+    .addColumn('collection_id', bigintType, (c) =>
+      c.primaryKey().references('collection.collection_id').onDelete('cascade'),
+    )
+    .addColumn('host', 'varchar(128)')
+    .addColumn(TIMESPAN_BEGIN, bigintType)
+    .addColumn(TIMESPAN_END, bigintType)
+    .execute()
+  await db.schema
+    .createTable('dimension_group')
+    .addColumn('id', autoIncrementType, (c) => c.primaryKey())
+    .addColumn('names', 'text', (c) => c.notNull().unique())
+    .execute()
+  await db.schema
+    .createTable('dataset_type')
+    .addColumn('id', autoIncrementType, (c) => c.primaryKey())
+    .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
+    .addColumn('storage_class', 'varchar(64)', (c) => c.notNull())
+    .addColumn('dimensions_key', bigintType, (c) => c.notNull().references('dimension_group.id'))
+    .addColumn('is_calibration', 'boolean', (c) => c.notNull())
+    .addColumn('tag_table', 'varchar(128)', (c) => c.notNull())
+    .execute()
+  await db.schema
+    .createTable('dataset')
+    .addColumn('id', 'char(36)', (c) => c.primaryKey())
+    .addColumn('dataset_type_id', bigintType, (c) => c.notNull().references('dataset_type.id'))
+    .addColumn('run_id', bigintType, (c) => c.notNull().references('run.collection_id'))
+    .addColumn('ingest_date', bigintType, (c) => c.notNull())
+    .execute()
+  await db.schema
+    .createIndex('dataset_run_idx')
+    .on('dataset')
+    .columns(['run_id', 'dataset_type_id'])
+    .execute()
+  await db.schema
+    .createTable('dataset_location')
+    .addColumn('datastore_name', 'varchar(256)', (c) => c.notNull())
+    .addColumn('dataset_id', 'char(36)', (c) => c.notNull().references('dataset.id'))
+    .addPrimaryKeyConstraint('dataset_location_pk', ['dataset_id', 'datastore_name'])
+    .execute()
+  await db.schema
+    .createTable('dataset_location_trash')
+    .addColumn('id', autoIncrementType, (c) => c.primaryKey())
+    .addColumn('datastore_name', 'varchar(256)', (c) => c.notNull())
+    .addColumn('dataset_id', 'char(36)', (c) => c.notNull())
+    .addUniqueConstraint('dataset_location_trash_unq', ['dataset_id', 'datastore_name'])
+    .execute()
+  await db.schema
+    .createTable('file_datastore_records')
+    .addColumn('dataset_id', 'char(36)', (c) => c.notNull())
+    .addColumn('component', 'varchar(32)', (c) => c.notNull())
+    .addColumn('path', 'varchar(256)', (c) => c.notNull())
+    .addColumn('formatter', 'varchar(128)', (c) => c.notNull())
+    .addColumn('storage_class', 'varchar(64)', (c) => c.notNull())
+    .addColumn('checksum', 'varchar(128)')
+    .addColumn('file_size', bigintType, (c) => c.notNull())
+    .addPrimaryKeyConstraint('file_datastore_records_pk', ['dataset_id', 'component'])
+    .execute()
+  await db.schema
+    .createIndex('file_datastore_records_path_idx')
+    .on('file_datastore_records')
+    .column('path')
+    .execute()
+}
+
+/** Creates one table per element that has records of its own, in universe order. */
+export async function createElementTables(
+  db: AnyKysely,
+  adapter: SqlDialectAdapter,
+  universe: DimensionUniverse,
+): Promise<void> {
+  for (const element of universe.elements) {
+    if (!element.hasOwnTable) continue
+    let t: CreateTableBuilder<string, string> = db.schema.createTable(element.name)
+    for (const f of element.fields) {
+      if (f.role === 'timespan') {
+        t = t.addColumn(TIMESPAN_BEGIN, adapter.bigintType).addColumn(TIMESPAN_END, adapter.bigintType)
+      } else if (f.role === 'region') {
+        t = t.addColumn(f.name, adapter.blobType)
+      } else {
+        const nullable =
+          f.role === 'implied' || f.role === 'metadata' ? f.nullable || f.role === 'implied' : false
+        t = t.addColumn(f.name, columnType(f, adapter), (c) => (nullable ? c : c.notNull()))
+      }
+    }
+    const key = keyColumns(element)
+    t = t.addPrimaryKeyConstraint(`${element.name}_pk`, key)
+    for (const alt of element.keys.slice(1)) {
+      t = t.addUniqueConstraint(`${element.name}_${alt.name}_unq`, [
+        ...element.requiredDependencies,
+        alt.name,
+      ])
+    }
+    for (const dep of element.requiredDependencies) {
+      const target = universe.getElement(dep)
+      if (!target.hasOwnTable) continue
+      t = t.addForeignKeyConstraint(
+        `${element.name}_fk_${dep}`,
+        [...target.required],
+        dep,
+        keyColumns(target),
+      )
+    }
+    await t.execute()
+  }
+}
+
+/** Creates the tag table of one dimension group: one row per dataset per collection it belongs to. */
+export async function createTagTable(
+  db: AnyKysely,
+  adapter: SqlDialectAdapter,
+  name: string,
+  group: DimensionGroup,
+): Promise<void> {
+  let t: CreateTableBuilder<string, string> = db.schema
+    .createTable(name)
+    .ifNotExists()
+    .addColumn('dataset_type_id', adapter.bigintType, (c) => c.notNull().references('dataset_type.id'))
+    .addColumn('dataset_id', 'char(36)', (c) => c.notNull().references('dataset.id').onDelete('cascade'))
+    .addColumn('collection_id', adapter.bigintType, (c) =>
+      c.notNull().references('collection.collection_id').onDelete('cascade'),
+    )
+  for (const dim of group.required) {
+    t = t.addColumn(dim, columnType(group.universe.getDimension(dim).primaryKey!, adapter), (c) =>
+      c.notNull(),
+    )
+  }
+  t = t
+    .addPrimaryKeyConstraint(`${name}_pk`, ['dataset_id', 'collection_id'])
+    .addUniqueConstraint(`${name}_unq`, ['dataset_type_id', 'collection_id', ...group.required])
+  await t.execute()
+}
+
+/** The tag table name of an interned dimension group ID. */
+export function tagTableName(dimensionsKey: number): string {
+  return `dataset_tags_${String(dimensionsKey).padStart(8, '0')}`
+}
+
+function columnType(field: FieldConfig, adapter: SqlDialectAdapter): ColumnDataType {
+  switch (field.type) {
+    case 'int':
+      return adapter.bigintType
+    case 'float':
+      return adapter.floatType
+    case 'bool':
+      return 'boolean'
+    case 'hash':
+      return adapter.blobType
+    case 'string':
+      return `varchar(${field.length ?? 256})` as ColumnDataType
+  }
+}
+
+function sqlCheck(expression: string) {
+  return sql.raw<boolean>(expression)
+}

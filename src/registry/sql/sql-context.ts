@@ -1,0 +1,87 @@
+/**
+ * State shared by the parts of the SQL registry: the database, the transaction in progress (carried
+ * by `AsyncLocalStorage`, so every call made inside `transaction()` joins it) and cache invalidation.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { ControlledTransaction } from 'kysely'
+import type { DimensionUniverse } from '../../dimensions/dimension-universe.js'
+import type { AnyKysely, SqlDialectAdapter } from './dialect-adapter.js'
+
+interface Frame {
+  // biome-ignore lint/suspicious/noExplicitAny: see AnyKysely
+  readonly trx: ControlledTransaction<any>
+}
+
+/** The database, the current transaction and the caches' invalidation hooks. */
+export class SqlContext {
+  readonly adapter: SqlDialectAdapter
+  readonly universe: DimensionUniverse
+  private readonly storage = new AsyncLocalStorage<Frame>()
+  private readonly resetHooks: (() => void)[] = []
+  private savepointCounter = 0
+
+  constructor(adapter: SqlDialectAdapter, universe: DimensionUniverse) {
+    this.adapter = adapter
+    this.universe = universe
+  }
+
+  /** The transaction in progress in this async context, or the database itself. */
+  get db(): AnyKysely {
+    return this.storage.getStore()?.trx ?? this.adapter.db
+  }
+
+  /** Whether a transaction is in progress in this async context. */
+  get inTransaction(): boolean {
+    return this.storage.getStore() !== undefined
+  }
+
+  /** Registers a cache reset, run whenever a transaction or savepoint rolls back. */
+  onReset(hook: () => void): void {
+    this.resetHooks.push(hook)
+  }
+
+  /** Clears every cache (after a rollback, the caches may name rows that no longer exist). */
+  resetCaches(): void {
+    for (const hook of this.resetHooks) hook()
+  }
+
+  /**
+   * Runs `fn` in a transaction; inside another transaction it runs in a savepoint, so a failure of
+   * the inner call undoes only the inner call's work.
+   */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const frame = this.storage.getStore()
+    if (frame) {
+      const name = `sp${++this.savepointCounter}`
+      const sp = await frame.trx.savepoint(name).execute()
+      try {
+        const result = await fn()
+        await sp.releaseSavepoint(name).execute()
+        return result
+      } catch (error) {
+        await sp.rollbackToSavepoint(name).execute()
+        this.resetCaches()
+        throw error
+      }
+    }
+    const trx = await this.adapter.db.startTransaction().execute()
+    let result: T
+    try {
+      result = await this.storage.run({ trx }, fn)
+    } catch (error) {
+      await trx.rollback().execute()
+      this.resetCaches()
+      throw error
+    }
+    await trx.commit().execute()
+    return result
+  }
+}
+
+/** Splits a list into chunks of at most `size` items. */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  const n = Math.max(1, Math.floor(size))
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n))
+  return out
+}

@@ -1,0 +1,290 @@
+/**
+ * Datasets in SQL: insertion into RUNs (enforced unique per type + data ID by the tag tables),
+ * import with given IDs, find-first lookups and removal.
+ */
+import { type DatasetIdGenerationMode, makeDatasetId } from '../../datasets/dataset-id.js'
+import { DatasetRef } from '../../datasets/dataset-ref.js'
+import type { DatasetType } from '../../datasets/dataset-type.js'
+import { DataCoordinate } from '../../dimensions/data-coordinate.js'
+import type { DataIdValue } from '../../dimensions/dimension-record.js'
+import { ConflictingDefinitionError, OrphanedRecordError } from '../../errors.js'
+import { unixToTaiNs } from '../../time/tai.js'
+import type { SqlCollections } from './sql-collections.js'
+import { chunked, type SqlContext } from './sql-context.js'
+import type { SqlDatasetType, SqlDatasetTypes } from './sql-dataset-types.js'
+import { SqlInserter } from './sql-inserter.js'
+
+/** One dataset row found in a tag table. */
+export interface TagRow {
+  readonly datasetId: string
+  readonly collectionId: number
+  readonly runId: number
+  readonly values: DataIdValue[]
+}
+
+/** Dataset rows and their RUN tag rows. */
+export class SqlDatasets {
+  private readonly ctx: SqlContext
+  private readonly types: SqlDatasetTypes
+  private readonly collections: SqlCollections
+  private readonly inserter: SqlInserter
+
+  constructor(ctx: SqlContext, types: SqlDatasetTypes, collections: SqlCollections) {
+    this.ctx = ctx
+    this.types = types
+    this.collections = collections
+    this.inserter = new SqlInserter(ctx)
+  }
+
+  /** Inserts new datasets into a RUN; see `Registry.insertDatasets`. */
+  async insert(
+    datasetType: DatasetType,
+    run: string,
+    dataIds: readonly DataCoordinate[],
+    mode: DatasetIdGenerationMode = 'UNIQUE',
+  ): Promise<DatasetRef[]> {
+    const t = await this.types.resolve(datasetType)
+    const group = t.datasetType.dimensions
+    const coords = dataIds.map((d) => DataCoordinate.standardize(d, { dimensions: group }))
+    const refs = coords.map(
+      (c) => new DatasetRef(datasetType, c, run, makeDatasetId(mode, t.datasetType.name, c.required, run)),
+    )
+    await this.write(t, run, refs)
+    return refs
+  }
+
+  /** Inserts datasets with their own IDs; an ID already holding the same dataset is skipped. */
+  async import(refs: readonly DatasetRef[]): Promise<void> {
+    const groups = new Map<string, DatasetRef[]>()
+    for (const ref of refs) {
+      const key = `${ref.datasetType.parentName}\u0000${ref.run}`
+      const list = groups.get(key) ?? groups.set(key, []).get(key)!
+      list.push(ref)
+    }
+    await this.ctx.transaction(async () => {
+      for (const list of groups.values()) {
+        const first = list[0]!
+        const t = await this.types.resolve(first.datasetType)
+        const existing = new Map(
+          (
+            await this.fetchTags(
+              t,
+              list.map((r) => r.id),
+            )
+          ).map((row) => [row.datasetId, row]),
+        )
+        const runId = (await this.collections.getRun(first.run)).id
+        const fresh: DatasetRef[] = []
+        for (const ref of list) {
+          const row = existing.get(ref.id)
+          if (!row) {
+            fresh.push(ref)
+            continue
+          }
+          const same = row.runId === runId && row.values.every((v, i) => v === ref.dataId.requiredValues[i])
+          if (!same)
+            throw new ConflictingDefinitionError(
+              `Dataset ${ref.id} exists with another run or data ID than ${ref}`,
+            )
+        }
+        await this.write(t, first.run, fresh)
+      }
+    })
+  }
+
+  /** Vectorised find-first lookup: one query per chunk of data IDs. */
+  async find(
+    datasetType: DatasetType,
+    dataIds: readonly DataCoordinate[],
+    collections: readonly string[],
+  ): Promise<(DatasetRef | undefined)[]> {
+    const t = await this.types.resolve(datasetType)
+    const group = t.datasetType.dimensions
+    const cols = await Promise.all(collections.map((c) => this.collections.get(c)))
+    if (cols.length === 0 || dataIds.length === 0) return dataIds.map(() => undefined)
+    const rank = new Map(cols.map((c, i) => [c.id, i]))
+    const coords = dataIds.map((d) => DataCoordinate.standardize(d, { dimensions: group }))
+    const best = new Map<string, TagRow & { rank: number }>()
+    const perRow = Math.max(1, group.required.length)
+    const size = Math.max(1, Math.floor((this.ctx.adapter.maxParameters - cols.length - 1) / perRow))
+    for (const chunk of chunked(coords, size)) {
+      let q = this.tagQuery(t).where('tag.collection_id', 'in', [...rank.keys()])
+      group.required.forEach((dim, j) => {
+        q = q.where(`tag.${dim}`, 'in', [...new Set(chunk.map((c) => c.requiredValues[j]!))])
+      })
+      for (const row of (await q.execute()).map((r) => toTagRow(r, group.required))) {
+        const key = JSON.stringify(row.values)
+        const r = rank.get(row.collectionId)!
+        const current = best.get(key)
+        if (!current || r < current.rank) best.set(key, { ...row, rank: r })
+      }
+    }
+    return Promise.all(
+      coords.map(async (c, i) => {
+        const row = best.get(JSON.stringify(c.requiredValues))
+        if (!row) return undefined
+        return new DatasetRef(
+          datasetType,
+          dataIds[i]!,
+          await this.collections.nameOf(row.runId),
+          row.datasetId,
+        )
+      }),
+    )
+  }
+
+  /** Datasets by UUID (missing ones are left out). */
+  async get(ids: readonly string[]): Promise<DatasetRef[]> {
+    const out: DatasetRef[] = []
+    for (const chunk of chunked([...new Set(ids)], this.ctx.adapter.maxParameters - 10)) {
+      const rows = await this.ctx.db
+        .selectFrom('dataset')
+        .select(['id', 'dataset_type_id'])
+        .where('id', 'in', chunk)
+        .execute()
+      const byType = new Map<number, string[]>()
+      for (const row of rows) {
+        const k = Number(row.dataset_type_id)
+        const list = byType.get(k) ?? byType.set(k, []).get(k)!
+        list.push(String(row.id))
+      }
+      for (const [typeId, typeIds] of byType) {
+        const t = await this.types.byKey(typeId)
+        for (const row of await this.fetchTags(t, typeIds)) out.push(await this.toRef(t, row))
+      }
+    }
+    return out
+  }
+
+  /** Deletes datasets' rows (their tag rows cascade); refused while datastore records are not trashed. */
+  async remove(ids: readonly string[]): Promise<void> {
+    await this.ctx.transaction(async () => {
+      for (const chunk of chunked([...new Set(ids)], this.ctx.adapter.maxParameters - 10)) {
+        const stored = await this.ctx.db
+          .selectFrom('dataset_location')
+          .select('dataset_id')
+          .where('dataset_id', 'in', chunk)
+          .limit(1)
+          .executeTakeFirst()
+        if (stored) {
+          throw new OrphanedRecordError(
+            `Cannot remove dataset ${stored.dataset_id}: its datastore records are not trashed`,
+          )
+        }
+        await this.ctx.db.deleteFrom('dataset').where('id', 'in', chunk).execute()
+      }
+    })
+  }
+
+  /** A select over one tag table (aliased `tag`) joined to `dataset`, restricted to the type. */
+  tagQuery(t: SqlDatasetType) {
+    return this.ctx.db
+      .selectFrom(`${t.tagTable} as tag`)
+      .innerJoin('dataset', 'dataset.id', 'tag.dataset_id')
+      .select([
+        'tag.dataset_id as dataset_id',
+        'tag.collection_id as collection_id',
+        'dataset.run_id as run_id',
+      ])
+      .select(t.datasetType.dimensions.required.map((d) => `tag.${d} as ${d}`))
+      .where('tag.dataset_type_id', '=', t.id)
+  }
+
+  /** A ref from a tag row. */
+  async toRef(t: SqlDatasetType, row: TagRow): Promise<DatasetRef> {
+    const dataId = DataCoordinate.fromRequiredValues(t.datasetType.dimensions, row.values)
+    return new DatasetRef(t.datasetType, dataId, await this.collections.nameOf(row.runId), row.datasetId)
+  }
+
+  /** RUN tag rows of these dataset IDs. */
+  private async fetchTags(t: SqlDatasetType, ids: readonly string[]): Promise<TagRow[]> {
+    const out: TagRow[] = []
+    for (const chunk of chunked(ids, this.ctx.adapter.maxParameters - 10)) {
+      const rows = await this.tagQuery(t)
+        .where('tag.dataset_id', 'in', chunk)
+        .whereRef('tag.collection_id', '=', 'dataset.run_id')
+        .execute()
+      for (const row of rows) out.push(toTagRow(row, t.datasetType.dimensions.required))
+    }
+    return out
+  }
+
+  /** Writes dataset and RUN tag rows in chunks; a duplicate undoes everything and names the culprit. */
+  private async write(t: SqlDatasetType, run: string, refs: readonly DatasetRef[]): Promise<void> {
+    if (refs.length === 0) return
+    const runId = (await this.collections.getRun(run)).id
+    const ingest = unixToTaiNs((Date.now() / 1000).toFixed(3))
+    const dims = t.datasetType.dimensions.required
+    const tagColumns = ['dataset_type_id', 'dataset_id', 'collection_id', ...dims]
+    try {
+      await this.ctx.transaction(async () => {
+        for (const chunk of chunked(refs, Math.floor(this.ctx.adapter.maxParameters / tagColumns.length))) {
+          const datasetParams: unknown[] = []
+          const tagParams: unknown[] = []
+          for (const ref of chunk) {
+            datasetParams.push(ref.id, t.id, runId, ingest)
+            tagParams.push(t.id, ref.id, runId, ...ref.dataId.requiredValues)
+          }
+          await this.inserter.insert(
+            'dataset',
+            ['id', 'dataset_type_id', 'run_id', 'ingest_date'],
+            datasetParams,
+          )
+          await this.inserter.insert(t.tagTable, tagColumns, tagParams)
+        }
+      })
+    } catch (error) {
+      if (!this.ctx.adapter.isUniqueViolation(error)) throw error
+      throw await this.describeConflict(t, run, refs, error)
+    }
+  }
+
+  private async describeConflict(
+    t: SqlDatasetType,
+    run: string,
+    refs: readonly DatasetRef[],
+    cause: unknown,
+  ): Promise<Error> {
+    const seen = new Set<string>()
+    for (const ref of refs) {
+      const key = ref.dataId.key
+      if (seen.has(key)) return conflict(t, ref, run, 'given twice', cause)
+      seen.add(key)
+    }
+    const found = await this.find(
+      t.datasetType,
+      refs.map((r) => r.dataId),
+      [run],
+    )
+    const i = found.findIndex((f) => f !== undefined)
+    if (i >= 0) return conflict(t, refs[i]!, run, `already stored (as ${found[i]!.id})`, cause)
+    const existing = await this.get(refs.map((r) => r.id))
+    if (existing[0]) {
+      return new ConflictingDefinitionError(
+        `Dataset ID ${existing[0].id} already exists (as ${existing[0]}); cannot insert it into run '${run}' again`,
+        { cause },
+      )
+    }
+    return new ConflictingDefinitionError(
+      `Conflict inserting ${t.datasetType.name} datasets into run '${run}'`,
+      { cause },
+    )
+  }
+}
+
+function conflict(t: SqlDatasetType, ref: DatasetRef, run: string, how: string, cause: unknown): Error {
+  return new ConflictingDefinitionError(
+    `A '${t.datasetType.name}' dataset with data ID ${ref.dataId} is ${how} in run '${run}'`,
+    { cause },
+  )
+}
+
+/** Converts a joined tag row. */
+export function toTagRow(row: Record<string, unknown>, dims: readonly string[]): TagRow {
+  return {
+    datasetId: String(row.dataset_id),
+    collectionId: Number(row.collection_id),
+    runId: Number(row.run_id),
+    values: dims.map((d) => row[d] as DataIdValue),
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The SQLite implementation of `SqlDialectAdapter`, over better-sqlite3.
+ */
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect, sql } from 'kysely'
+import { RepositoryError } from '../../errors.js'
+import type { AnyKysely, SqlDialectAdapter } from '../sql/dialect-adapter.js'
+import { wrapSqliteDatabase } from './sqlite-database.js'
+
+/** Options of `createSqliteAdapter`. */
+export interface SqliteAdapterOptions {
+  /** Database file, or `:memory:`. */
+  readonly path: string
+  /** Whether the file may be created (otherwise it must exist). */
+  readonly create: boolean
+  /** How long a writer waits for another process's lock, in ms (default 300 000 as in the reference). */
+  readonly busyTimeoutMs?: number
+}
+
+/** Opens a SQLite database with WAL, foreign keys, a busy timeout and `synchronous=NORMAL`. */
+export function createSqliteAdapter(options: SqliteAdapterOptions): SqlDialectAdapter {
+  let raw: Database.Database
+  try {
+    raw = new Database(options.path, { fileMustExist: !options.create && options.path !== ':memory:' })
+  } catch (cause) {
+    throw new RepositoryError(`Cannot open the registry database ${options.path}`, { cause })
+  }
+  raw.pragma('journal_mode = WAL')
+  raw.pragma('foreign_keys = ON')
+  raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 300_000}`)
+  raw.pragma('synchronous = NORMAL')
+  const db: AnyKysely = new Kysely({ dialect: new SqliteDialect({ database: wrapSqliteDatabase(raw) }) })
+  return new SqliteAdapter(db)
+}
+
+class SqliteAdapter implements SqlDialectAdapter {
+  readonly name = 'sqlite'
+  readonly db: AnyKysely
+  readonly maxParameters = 32_000
+  readonly autoIncrementType = 'integer' as const
+  readonly bigintType = 'bigint' as const
+  readonly blobType = 'blob' as const
+  readonly floatType = 'double precision' as const
+
+  constructor(db: AnyKysely) {
+    this.db = db
+  }
+
+  glob(column: string, pattern: string) {
+    return sql<boolean>`${sql.ref(column)} glob ${pattern}`
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  }
+
+  isForeignKeyViolation(error: unknown): boolean {
+    return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy()
+  }
+}
