@@ -50,32 +50,57 @@ export const USER_ERROR_CLASSES = new Map<
 
 // Codes shared with the reference implementation.
 export const CalibrationLookupError = userError('calibration_lookup', 'CalibrationLookupError')
+export type CalibrationLookupError = InstanceType<typeof CalibrationLookupError>
 export const CollectionCycleError = userError('collection_cycle', 'CollectionCycleError')
+export type CollectionCycleError = InstanceType<typeof CollectionCycleError>
 export const CollectionTypeError = userError('collection_type', 'CollectionTypeError')
+export type CollectionTypeError = InstanceType<typeof CollectionTypeError>
 export const DataIdValueError = userError('data_id_value', 'DataIdValueError')
+export type DataIdValueError = InstanceType<typeof DataIdValueError>
 export const DatasetNotFoundError = userError('dataset_not_found', 'DatasetNotFoundError')
+export type DatasetNotFoundError = InstanceType<typeof DatasetNotFoundError>
 export const DimensionNameError = userError('dimension_name', 'DimensionNameError')
+export type DimensionNameError = InstanceType<typeof DimensionNameError>
 export const DimensionValueError = userError('dimension_value', 'DimensionValueError')
+export type DimensionValueError = InstanceType<typeof DimensionValueError>
 export const InconsistentDataIdError = userError('inconsistent_data_id', 'InconsistentDataIdError')
+export type InconsistentDataIdError = InstanceType<typeof InconsistentDataIdError>
 export const InvalidQueryError = userError('invalid_query', 'InvalidQueryError')
+export type InvalidQueryError = InstanceType<typeof InvalidQueryError>
 export const MissingCollectionError = userError('missing_collection', 'MissingCollectionError')
+export type MissingCollectionError = InstanceType<typeof MissingCollectionError>
 export const MissingDatasetTypeError = userError('missing_dataset_type', 'MissingDatasetTypeError')
+export type MissingDatasetTypeError = InstanceType<typeof MissingDatasetTypeError>
 export const UnknownComponentError = userError('unknown_component', 'UnknownComponentError')
+export type UnknownComponentError = InstanceType<typeof UnknownComponentError>
 
 // Codes of our own (the reference has these as plain exceptions without codes).
 export const ConflictingDefinitionError = userError('conflicting_definition', 'ConflictingDefinitionError')
+export type ConflictingDefinitionError = InstanceType<typeof ConflictingDefinitionError>
 export const DatasetTypeError = userError('dataset_type', 'DatasetTypeError')
+export type DatasetTypeError = InstanceType<typeof DatasetTypeError>
 export const StorageClassError = userError('storage_class', 'StorageClassError')
+export type StorageClassError = InstanceType<typeof StorageClassError>
 export const FormatterError = userError('formatter', 'FormatterError')
+export type FormatterError = InstanceType<typeof FormatterError>
 export const ConfigError = userError('config', 'ConfigError')
+export type ConfigError = InstanceType<typeof ConfigError>
 export const RepositoryError = userError('repository', 'RepositoryError')
+export type RepositoryError = InstanceType<typeof RepositoryError>
 export const PathEscapeError = userError('path_escape', 'PathEscapeError')
+export type PathEscapeError = InstanceType<typeof PathEscapeError>
 export const FileTemplateError = userError('file_template', 'FileTemplateError')
+export type FileTemplateError = InstanceType<typeof FileTemplateError>
 export const TimeParseError = userError('time_parse', 'TimeParseError')
+export type TimeParseError = InstanceType<typeof TimeParseError>
 export const ChecksumError = userError('checksum', 'ChecksumError')
+export type ChecksumError = InstanceType<typeof ChecksumError>
 export const OrphanedRecordError = userError('orphaned_record', 'OrphanedRecordError')
+export type OrphanedRecordError = InstanceType<typeof OrphanedRecordError>
 export const InputError = userError('input', 'InputError')
+export type InputError = InstanceType<typeof InputError>
 export const ReadParameterError = userError('read_parameter', 'ReadParameterError')
+export type ReadParameterError = InstanceType<typeof ReadParameterError>
 
 /** True when `error` is a user error (printed without a stack trace by the CLI). */
 export function isUserError(error: unknown): error is ButlerUserError {

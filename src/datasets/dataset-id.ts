@@ -8,7 +8,11 @@ import { InputError } from '../errors.js'
 export type DatasetIdGenerationMode = 'UNIQUE' | 'DATAID_TYPE' | 'DATAID_TYPE_RUN'
 
 /** Every mode, in the reference's numbering (0, 1, 2). */
-export const DATASET_ID_GENERATION_MODES: readonly DatasetIdGenerationMode[] = ['UNIQUE', 'DATAID_TYPE', 'DATAID_TYPE_RUN']
+export const DATASET_ID_GENERATION_MODES: readonly DatasetIdGenerationMode[] = [
+  'UNIQUE',
+  'DATAID_TYPE',
+  'DATAID_TYPE_RUN',
+]
 
 /** Namespace of deterministic dataset IDs: uuid5(NAMESPACE_DNS, "lsst.org"), as in the reference. */
 export const DATASET_ID_NAMESPACE = '840b31d9-05cd-5161-b2c8-00d32b280d0f'
@@ -25,16 +29,22 @@ export function isUuid(value: string): boolean {
 
 /** Normalises a UUID string (case, braces, missing hyphens) or throws `InputError`. */
 export function normaliseUuid(value: string): string {
-  const hex = value.trim().toLowerCase().replace(/^\{|\}$/g, '').replace(/-/g, '')
+  const hex = value
+    .trim()
+    .toLowerCase()
+    .replace(/^\{|\}$/g, '')
+    .replace(/-/g, '')
   if (!/^[0-9a-f]{32}$/.test(hex)) throw new InputError(`'${value}' is not a UUID`)
   return formatUuid(Buffer.from(hex, 'hex'))
 }
 
 /** Parses a mode name or its reference number (0, 1, 2). */
 export function parseIdGenerationMode(value: string | number): DatasetIdGenerationMode {
-  const byNumber = typeof value === 'number' || /^\d$/.test(value) ? DATASET_ID_GENERATION_MODES[Number(value)] : undefined
+  const byNumber =
+    typeof value === 'number' || /^\d$/.test(value) ? DATASET_ID_GENERATION_MODES[Number(value)] : undefined
   const mode = byNumber ?? DATASET_ID_GENERATION_MODES.find((m) => m === String(value).toUpperCase())
-  if (!mode) throw new InputError(`Unknown ID generation mode '${value}'; use UNIQUE, DATAID_TYPE or DATAID_TYPE_RUN`)
+  if (!mode)
+    throw new InputError(`Unknown ID generation mode '${value}'; use UNIQUE, DATAID_TYPE or DATAID_TYPE_RUN`)
   return mode
 }
 

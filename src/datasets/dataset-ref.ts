@@ -32,7 +32,12 @@ export class DatasetRef {
 
   /** The ref of one component of this dataset (same UUID). */
   makeComponentRef(component: string, storageClassName: string): DatasetRef {
-    return new DatasetRef(this.datasetType.makeComponentDatasetType(component, storageClassName), this.dataId, this.run, this.id)
+    return new DatasetRef(
+      this.datasetType.makeComponentDatasetType(component, storageClassName),
+      this.dataId,
+      this.run,
+      this.id,
+    )
   }
 
   /** A copy with some properties replaced. */
@@ -52,12 +57,19 @@ export class DatasetRef {
 
   /** Whether two refs name the same dataset in the same way. */
   equals(other: DatasetRef): boolean {
-    return this.id === other.id && this.datasetType.equals(other.datasetType) && this.dataId.equals(other.dataId)
+    return (
+      this.id === other.id && this.datasetType.equals(other.datasetType) && this.dataId.equals(other.dataId)
+    )
   }
 
   /** Wire form. */
   toJSON(): SerializedDatasetRef {
-    return { id: this.id, datasetType: this.datasetType.toJSON(), dataId: this.dataId.toJSON(), run: this.run }
+    return {
+      id: this.id,
+      datasetType: this.datasetType.toJSON(),
+      dataId: this.dataId.toJSON(),
+      run: this.run,
+    }
   }
 
   toString(): string {

@@ -67,7 +67,9 @@ export class DatasetType {
       )
     }
     if (name.length > DATASET_TYPE_NAME_MAX_LENGTH) {
-      throw new DatasetTypeError(`Dataset type name '${name}' is longer than ${DATASET_TYPE_NAME_MAX_LENGTH} characters`)
+      throw new DatasetTypeError(
+        `Dataset type name '${name}' is longer than ${DATASET_TYPE_NAME_MAX_LENGTH} characters`,
+      )
     }
   }
 

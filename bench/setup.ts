@@ -1,0 +1,86 @@
+/**
+ * Shared set-up of the benchmarks: a fresh repository with an instrument, visits and detectors.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRepository, DatasetType, type DirectButler, openButler } from '../src/index.js'
+
+/** Number of visits and detectors; their product is the number of data IDs. */
+export const VISITS = 1000
+export const DETECTORS = 10
+
+/** A scratch folder on the same disk as the repositories (removed by `cleanup`). */
+export async function scratch(prefix: string): Promise<string> {
+  return mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), `butler-bench-${prefix}-`))
+}
+
+/** Removes a scratch folder. */
+export async function cleanup(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true })
+}
+
+/** Creates a repository with dimension records for VISITS × DETECTORS data IDs and the bench dataset types. */
+export async function makeRepo(dir: string, run: string): Promise<DirectButler> {
+  const repo = join(dir, 'repo')
+  await createRepository(repo)
+  const butler = await openButler(repo, { run })
+  await butler.insertDimensionRecords('instrument', [
+    { name: 'BenchCam', detector_max: DETECTORS, visit_max: VISITS + 1 },
+  ])
+  await butler.insertDimensionRecords('physical_filter', [
+    { instrument: 'BenchCam', name: 'BC-r', band: 'r' },
+  ])
+  await butler.insertDimensionRecords('day_obs', [{ instrument: 'BenchCam', id: 20260101 }])
+  await butler.insertDimensionRecords(
+    'detector',
+    Array.from({ length: DETECTORS }, (_, id) => ({ instrument: 'BenchCam', id, full_name: `D${id}` })),
+  )
+  await butler.insertDimensionRecords(
+    'visit',
+    Array.from({ length: VISITS }, (_, k) => ({
+      instrument: 'BenchCam',
+      id: k + 1,
+      name: `v${k + 1}`,
+      physical_filter: 'BC-r',
+      day_obs: 20260101,
+    })),
+  )
+  const dims = butler.universe.group(['instrument', 'visit', 'detector'])
+  await butler.registerDatasetType(new DatasetType('bench_dict', dims, 'StructuredDataDict'))
+  await butler.registerDatasetType(new DatasetType('bench_array', dims, 'NumpyArray'))
+  return butler
+}
+
+/** The data IDs used by W1 and W2. */
+export function dataIds(): { instrument: string; visit: number; detector: number }[] {
+  const out = []
+  for (let visit = 1; visit <= VISITS; visit++) {
+    for (let detector = 0; detector < DETECTORS; detector++)
+      out.push({ instrument: 'BenchCam', visit, detector })
+  }
+  return out
+}
+
+/** A ~10-key dict, different per data ID. */
+export function payload(dataId: { visit: number; detector: number }): Record<string, unknown> {
+  return {
+    visit: dataId.visit,
+    detector: dataId.detector,
+    exposure_time: 30.0,
+    airmass: 1.0 + dataId.visit / 10000,
+    seeing: 0.7 + dataId.detector / 100,
+    filter: 'r',
+    zero_point: 27.1,
+    n_sources: dataId.visit * 7 + dataId.detector,
+    quality: 'good',
+    comment: `visit ${dataId.visit} detector ${dataId.detector}`,
+  }
+}
+
+/** Median of numbers. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}

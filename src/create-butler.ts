@@ -1,0 +1,161 @@
+/**
+ * Creating and opening repositories: the entry point from a path on disk to a working `Butler`.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import type { StorageClassFactory } from './datasets/storage-class.js'
+import { FileDatastore } from './datastore/file/file-datastore.js'
+import { DEFAULT_FILE_TEMPLATES, FileTemplates } from './datastore/file/file-template.js'
+import { defaultUniverse } from './dimensions/default-universe.js'
+import type { DataIdValue } from './dimensions/dimension-record.js'
+import { DimensionUniverse } from './dimensions/dimension-universe.js'
+import { DirectButler } from './direct/direct-butler.js'
+import {
+  dumpRepoConfig,
+  expandRoot,
+  parseRepoConfig,
+  REPO_CONFIG_FILE,
+  type RepoConfig,
+  SQLITE_REGISTRY_FILE,
+  sqlitePathOf,
+  validateRepoConfig,
+} from './direct/repo-config.js'
+import { ConfigError, RepositoryError } from './errors.js'
+import { loadDefaultStorageClasses } from './formatters/default-storage-classes.js'
+import { FormatterFactory } from './formatters/formatter-factory.js'
+import { createSqlRegistry } from './registry/sql/create-sql-registry.js'
+
+/** Options of `createRepository`. */
+export interface CreateRepositoryOptions {
+  /** Config keys to write into `butler.yaml` (merged over the defaults). */
+  readonly config?: Readonly<Record<string, unknown>>
+  /** A dimension universe other than the default (YAML text in the reference format). */
+  readonly dimensionConfig?: string
+  /** Replace an existing `butler.yaml` (the registry must not exist yet). */
+  readonly overwrite?: boolean
+}
+
+/** Options of `openButler`. */
+export interface OpenButlerOptions {
+  /** Default RUN for writes (registered if missing). */
+  readonly run?: string
+  /** Default collections searched by reads (default: `[run]`). */
+  readonly collections?: readonly string[]
+  /** Default data ID values (`{ instrument: 'HSC' }`). */
+  readonly dataIdDefaults?: Readonly<Record<string, DataIdValue>>
+}
+
+/**
+ * Creates an empty repository: writes `butler.yaml` and creates the registry database.
+ *
+ * @example
+ * await createRepository('/data/repo')
+ * const butler = await openButler('/data/repo', { run: 'u/me/run1' })
+ */
+export async function createRepository(root: string, options: CreateRepositoryOptions = {}): Promise<string> {
+  const repo = resolve(root)
+  const configPath = join(repo, REPO_CONFIG_FILE)
+  if (existsSync(configPath) && !options.overwrite) {
+    throw new RepositoryError(`A repository already exists at ${repo} (${REPO_CONFIG_FILE} is there)`)
+  }
+  const config = validateRepoConfig(options.config ?? {}, 'repository config')
+  const universe = options.dimensionConfig
+    ? DimensionUniverse.fromYaml(options.dimensionConfig, 'dimension config')
+    : defaultUniverse()
+  const dbPath = registryPath(config, repo)
+  if (dbPath !== ':memory:' && existsSync(dbPath)) {
+    throw new RepositoryError(`A registry database already exists at ${dbPath}`)
+  }
+  await mkdir(repo, { recursive: true })
+  // Check every config section now, so a bad config never leaves a half-made repository.
+  buildStorageClasses(config)
+  new FormatterFactory({ config: config.datastore.formatters })
+  new FileTemplates({ ...DEFAULT_FILE_TEMPLATES, ...config.datastore.templates })
+  await mkdir(dirname(dbPath), { recursive: true })
+  const registry = await createSqlRegistry({ path: dbPath, universe, create: true })
+  await registry.close()
+  await writeFile(configPath, dumpRepoConfig(config))
+  return repo
+}
+
+/** Opens a repository (its folder or its `butler.yaml`) as a `DirectButler`. */
+export async function openButler(location: string, options: OpenButlerOptions = {}): Promise<DirectButler> {
+  const { repo, configPath } = await locateRepository(location)
+  let text: string
+  try {
+    text = await readFile(configPath, 'utf8')
+  } catch (cause) {
+    throw new RepositoryError(`Cannot read ${configPath}`, { cause })
+  }
+  const config = parseRepoConfig(text, configPath)
+  const storageClasses = buildStorageClasses(config)
+  const formatters = new FormatterFactory({ config: config.datastore.formatters, storageClasses })
+  const templates = new FileTemplates({ ...DEFAULT_FILE_TEMPLATES, ...config.datastore.templates })
+  const dbPath = registryPath(config, repo)
+  if (dbPath !== ':memory:' && !existsSync(dbPath)) {
+    throw new RepositoryError(`The registry database of ${repo} is missing (${dbPath})`)
+  }
+  const registry = await createSqlRegistry({ path: dbPath, create: false })
+  const root = resolve(repo, expandRoot(config.datastore.root, repo))
+  const datastore = new FileDatastore({
+    root,
+    ...(config.datastore.name ? { name: config.datastore.name } : {}),
+    bridge: registry.datastoreBridge,
+    storageClasses,
+    formatters,
+    templates,
+    checksum: config.datastore.checksum,
+    fsync: config.datastore.fsync,
+    concurrency: config.datastore.concurrency,
+    ignore: [
+      REPO_CONFIG_FILE,
+      SQLITE_REGISTRY_FILE,
+      `${SQLITE_REGISTRY_FILE}-wal`,
+      `${SQLITE_REGISTRY_FILE}-shm`,
+      `${SQLITE_REGISTRY_FILE}-journal`,
+    ],
+  })
+  try {
+    if (options.run) await registry.registerRun(options.run)
+  } catch (error) {
+    await registry.close()
+    throw error
+  }
+  return new DirectButler(registry, datastore, storageClasses, options)
+}
+
+/** Reads a repository's config (for `butler config-dump`), with defaults filled in. */
+export async function readRepoConfig(location: string): Promise<RepoConfig> {
+  const { configPath } = await locateRepository(location)
+  return parseRepoConfig(await readFile(configPath, 'utf8'), configPath)
+}
+
+async function locateRepository(location: string): Promise<{ repo: string; configPath: string }> {
+  const path = resolve(location)
+  let isDir = false
+  try {
+    isDir = (await stat(path)).isDirectory()
+  } catch {
+    throw new RepositoryError(`No repository at ${path}: it does not exist`)
+  }
+  const configPath = isDir ? join(path, REPO_CONFIG_FILE) : path
+  if (!existsSync(configPath))
+    throw new RepositoryError(`No repository at ${path}: ${REPO_CONFIG_FILE} is missing`)
+  return { repo: dirname(configPath), configPath }
+}
+
+function registryPath(config: RepoConfig, repo: string): string {
+  const db = expandRoot(config.registry.db, repo)
+  const path = sqlitePathOf(db)
+  if (!path)
+    throw new ConfigError(`registry.db '${config.registry.db}' is not supported yet: use sqlite:///<path>`)
+  return path
+}
+
+function buildStorageClasses(config: RepoConfig): StorageClassFactory {
+  const factory = loadDefaultStorageClasses()
+  if (Object.keys(config.storageClasses).length > 0)
+    factory.addFromConfig({ storageClasses: config.storageClasses })
+  return factory
+}

@@ -1,0 +1,343 @@
+/**
+ * Crash-safe file writes and checked reads for the file datastore.
+ *
+ * A write goes to a temporary file beside its target (`.<name>.butler-tmp-<random>`), is optionally
+ * fsynced, and is renamed over the target, so readers see either nothing or the whole file. Leftover
+ * temporary files of a crash are recognisable by name (`isTemporaryFileName`); template paths never
+ * take that form, because a template's file name holds no `.` before the extension.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises'
+import path from 'node:path'
+import { ButlerError, ChecksumError } from '../../errors.js'
+
+/** Checksum algorithms: `blake2b` is the reference's (BLAKE2b-512, hex). */
+export type ChecksumAlgorithm = 'blake2b' | 'sha256'
+
+/** Options of an atomic write. */
+export interface AtomicWriteOptions {
+  /** Flush file data (and the directory entry after rename) to stable storage. */
+  readonly fsync: boolean
+  /** Compute this checksum of the bytes while writing them. */
+  readonly checksum?: ChecksumAlgorithm | undefined
+}
+
+/** Options of a batched atomic write. */
+export interface BatchWriteOptions extends AtomicWriteOptions {
+  /** Files in flight at once (default 16; the libuv pool bounds real parallelism anyway). */
+  readonly concurrency?: number
+}
+
+/** What was written. */
+export interface AtomicWriteResult {
+  readonly path: string
+  readonly size: number
+  /** Hex digest, when a checksum was asked for. */
+  readonly checksum?: string
+}
+
+/** One file of a batch. */
+export interface AtomicWriteItem {
+  readonly path: string
+  readonly chunks: readonly Uint8Array[]
+}
+
+/** Options of a checked read. */
+export interface ReadCheckOptions {
+  readonly expectedSize?: number | undefined
+  readonly expectedChecksum?: string | undefined
+  /** Algorithm of `expectedChecksum` (default `blake2b`). */
+  readonly algorithm?: ChecksumAlgorithm | undefined
+}
+
+/** Matches temporary file names made by these writers: `.<basename>.butler-tmp-<16 hex digits>`. */
+export const TEMPORARY_FILE_PATTERN = /^\..+\.butler-tmp-[0-9a-f]{16}$/
+
+/** Whether a file name (not a path) is a temporary file of an atomic write. */
+export function isTemporaryFileName(name: string): boolean {
+  return TEMPORARY_FILE_PATTERN.test(name)
+}
+
+/** A fresh temporary path beside `target`. */
+export function temporaryPathFor(target: string): string {
+  const name = `.${path.basename(target)}.butler-tmp-${randomBytes(8).toString('hex')}`
+  return path.join(path.dirname(target), name)
+}
+
+/** Creates a streaming hash for a checksum algorithm. */
+export function createChecksum(algorithm: ChecksumAlgorithm): ReturnType<typeof createHash> {
+  if (algorithm === 'blake2b') return createHash('blake2b512')
+  if (algorithm === 'sha256') return createHash('sha256')
+  throw new ButlerError(`Unknown checksum algorithm '${String(algorithm)}'`)
+}
+
+/**
+ * Writes `chunks` to `target` atomically (temp file, `writev`, optional fsync, rename) and returns the
+ * size and optional checksum; on any error the temporary file is removed and a `ButlerError` with the
+ * filesystem error as `cause` is thrown.
+ */
+export async function writeFileAtomic(
+  target: string,
+  chunks: readonly Uint8Array[],
+  options: AtomicWriteOptions,
+): Promise<AtomicWriteResult> {
+  const dirs = new DirectoryMaker()
+  let temp: string | undefined
+  try {
+    await dirs.ensure(path.dirname(target))
+    temp = temporaryPathFor(target)
+    const staged = await stageFile(temp, chunks, options)
+    await rename(temp, target)
+    temp = undefined
+    if (options.fsync) await dirs.syncAll([path.dirname(target)])
+    return { path: target, ...staged }
+  } catch (error) {
+    if (temp !== undefined) await unlinkQuietly(temp)
+    throw new ButlerError(`Could not write ${target}: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+/**
+ * Writes many files all-or-nothing: stages every temporary file (write + fsync) with bounded
+ * concurrency, then renames them all, then fsyncs the directories. If anything fails, every
+ * temporary file made and every target renamed by this batch is removed, and a `ButlerError` is thrown.
+ * (A target that already existed and was replaced cannot be restored.)
+ */
+export async function writeFilesAtomic(
+  items: readonly AtomicWriteItem[],
+  options: BatchWriteOptions,
+): Promise<AtomicWriteResult[]> {
+  const targets = new Set(items.map((i) => path.resolve(i.path)))
+  if (targets.size !== items.length) throw new ButlerError('A batched write names the same file twice')
+  const concurrency = Math.max(1, options.concurrency ?? 16)
+  const dirs = new DirectoryMaker()
+  const temps: (string | undefined)[] = items.map(() => undefined)
+  const renamed: string[] = []
+  const results: AtomicWriteResult[] = []
+  let failedPath = ''
+  try {
+    await forEachLimited(items, concurrency, async (item, index) => {
+      try {
+        await dirs.ensure(path.dirname(item.path))
+        const temp = temporaryPathFor(item.path)
+        temps[index] = temp
+        results[index] = { path: item.path, ...(await stageFile(temp, item.chunks, options)) }
+      } catch (error) {
+        failedPath ||= item.path
+        throw error
+      }
+    })
+    await forEachLimited(items, concurrency, async (item, index) => {
+      try {
+        await rename(temps[index]!, item.path)
+      } catch (error) {
+        failedPath ||= item.path
+        throw error
+      }
+      temps[index] = undefined
+      renamed.push(item.path)
+    })
+    if (options.fsync) await dirs.syncAll(items.map((i) => path.dirname(i.path)))
+    return results
+  } catch (error) {
+    await removeFiles([...temps.filter((t): t is string => t !== undefined), ...renamed], concurrency)
+    throw new ButlerError(
+      `Batched write of ${items.length} files failed at ${failedPath}: ${(error as Error).message}; ` +
+        'nothing was written',
+      { cause: error },
+    )
+  }
+}
+
+/** Removes files, ignoring those already gone; other errors are thrown after every removal was tried. */
+export async function removeFiles(paths: readonly string[], concurrency = 16): Promise<void> {
+  const errors: unknown[] = []
+  await forEachLimited(paths, concurrency, async (p) => {
+    try {
+      await unlinkQuietly(p)
+    } catch (error) {
+      errors.push(error)
+    }
+  })
+  if (errors.length > 0)
+    throw new ButlerError(`Could not remove ${errors.length} file(s)`, { cause: errors[0] })
+}
+
+/**
+ * Reads a whole file into one preallocated Buffer, checking its size first (before reading) and then its
+ * checksum (hashed chunk by chunk while the next chunk is being read); throws `ChecksumError` on a mismatch.
+ */
+export async function readFileChecked(file: string, options: ReadCheckOptions = {}): Promise<Buffer> {
+  const handle = await open(file, 'r')
+  try {
+    const { size } = await handle.stat()
+    if (options.expectedSize !== undefined && options.expectedSize >= 0 && size !== options.expectedSize) {
+      throw new ChecksumError(`File ${file} has ${size} bytes; ${options.expectedSize} were recorded`)
+    }
+    const buffer = Buffer.allocUnsafe(size)
+    const hash = options.expectedChecksum ? createChecksum(options.algorithm ?? 'blake2b') : undefined
+    const step = 8 * 1024 * 1024
+    let offset = 0
+    let hashed = 0
+    while (offset < size) {
+      const length = Math.min(step, size - offset)
+      const reading = handle.read(buffer, offset, length, offset)
+      // Hash what is already in memory while the next chunk is read.
+      if (hash && hashed < offset) {
+        hash.update(buffer.subarray(hashed, offset))
+        hashed = offset
+      }
+      const { bytesRead } = await reading
+      if (bytesRead === 0) throw new ChecksumError(`File ${file} shrank while being read`)
+      offset += bytesRead
+    }
+    if (hash && options.expectedChecksum) {
+      hash.update(buffer.subarray(hashed, offset))
+      const actual = hash.digest('hex')
+      if (actual !== options.expectedChecksum.toLowerCase()) {
+        throw new ChecksumError(
+          `File ${file} has checksum ${actual}; ${options.expectedChecksum} was recorded`,
+        )
+      }
+    }
+    return buffer
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Writes a new temporary file (exclusive create), optionally fsyncs it, and closes it. */
+async function stageFile(
+  temp: string,
+  chunks: readonly Uint8Array[],
+  options: AtomicWriteOptions,
+): Promise<{ size: number; checksum?: string }> {
+  let size = 0
+  for (const c of chunks) {
+    if (!ArrayBuffer.isView(c)) throw new TypeError('Every chunk of a file must be a Uint8Array')
+    size += c.byteLength
+  }
+  let handle: FileHandle | undefined
+  let writing: Promise<void> | undefined
+  try {
+    handle = await open(temp, 'wx')
+    // Hash on this thread while the pool thread writes the same bytes.
+    writing = writeAll(handle, chunks, size)
+    let checksum: string | undefined
+    if (options.checksum) {
+      const hash = createChecksum(options.checksum)
+      for (const c of chunks) hash.update(c)
+      checksum = hash.digest('hex')
+    }
+    await writing
+    if (options.fsync) await handle.sync()
+    await handle.close()
+    handle = undefined
+    return checksum === undefined ? { size } : { size, checksum }
+  } catch (error) {
+    // Never close the handle under a write still in flight.
+    await writing?.catch(() => {})
+    await handle?.close().catch(() => {})
+    await unlinkQuietly(temp)
+    throw error
+  }
+}
+
+async function writeAll(handle: FileHandle, chunks: readonly Uint8Array[], size: number): Promise<void> {
+  let pending = chunks.filter((c) => c.byteLength > 0)
+  let position = 0
+  while (position < size) {
+    const { bytesWritten } = await handle.writev(pending as Uint8Array[], position)
+    if (bytesWritten <= 0) throw new Error('write made no progress')
+    position += bytesWritten
+    if (position < size) pending = dropBytes(pending, bytesWritten)
+  }
+}
+
+/** The chunks minus their first `n` bytes (after a short write). */
+function dropBytes(chunks: readonly Uint8Array[], n: number): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let skip = n
+  for (const c of chunks) {
+    if (skip >= c.byteLength) {
+      skip -= c.byteLength
+      continue
+    }
+    out.push(skip > 0 ? c.subarray(skip) : c)
+    skip = 0
+  }
+  return out
+}
+
+/** Creates directories once per batch and remembers which ones need an fsync of their parent. */
+class DirectoryMaker {
+  readonly #made = new Map<string, Promise<void>>()
+  readonly #created = new Set<string>()
+
+  ensure(dir: string): Promise<void> {
+    let pending = this.#made.get(dir)
+    if (!pending) {
+      pending = mkdir(dir, { recursive: true }).then((first) => {
+        // Every directory from the first created one down to `dir` is new.
+        if (first === undefined) return
+        for (let d = dir; d.length >= first.length; d = path.dirname(d)) {
+          this.#created.add(d)
+          if (d === path.dirname(d)) break
+        }
+      })
+      this.#made.set(dir, pending)
+    }
+    return pending
+  }
+
+  /** Fsyncs the given directories and the parents of directories this batch created. */
+  async syncAll(dirs: readonly string[]): Promise<void> {
+    const all = new Set(dirs)
+    for (const d of this.#created) all.add(path.dirname(d))
+    await forEachLimited([...all], 16, syncDirectory)
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined
+  try {
+    handle = await open(dir, 'r')
+    await handle.sync()
+  } catch (error) {
+    // Some platforms (Windows) and filesystems cannot fsync a directory; the rename stands anyway.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw error
+  } finally {
+    await handle?.close()
+  }
+}
+
+async function unlinkQuietly(p: string): Promise<void> {
+  try {
+    await unlink(p)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; stops starting new ones after the first failure. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  let failure: { error: unknown } | undefined
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const index = next++
+      try {
+        await fn(items[index]!, index)
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  if (failure) throw failure.error
+}

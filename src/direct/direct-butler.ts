@@ -1,0 +1,473 @@
+/**
+ * `DirectButler`: the butler that runs a registry and a datastore in this process.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type {
+  Butler,
+  DatasetExistence,
+  DatasetTypeArg,
+  DeferredDatasetHandle,
+  GetItem,
+  GetOptions,
+  PruneOptions,
+  PutItem,
+  PutOptions,
+} from '../butler.js'
+import { DatasetRef } from '../datasets/dataset-ref.js'
+import { type DatasetType, splitDatasetTypeName } from '../datasets/dataset-type.js'
+import type { StorageClassFactory } from '../datasets/storage-class.js'
+import type { Datastore, VerifyProblem } from '../datastore/datastore.js'
+import { DataCoordinate, type DataId } from '../dimensions/data-coordinate.js'
+import type { DataIdValue, DimensionRecord } from '../dimensions/dimension-record.js'
+import type { DimensionUniverse } from '../dimensions/dimension-universe.js'
+import {
+  ConflictingDefinitionError,
+  DatasetNotFoundError,
+  DatasetTypeError,
+  InputError,
+  MissingCollectionError,
+  UnknownComponentError,
+} from '../errors.js'
+import { UndoLog } from '../internal/undo-log.js'
+import type { CollectionRecord, InsertRecordsOptions, Registry } from '../registry/registry.js'
+
+/** Options of a `DirectButler`. */
+export interface DirectButlerOptions {
+  /** Default RUN for writes; registered on first use. */
+  readonly run?: string | undefined
+  /** Default collections searched by reads (default: `[run]` when a run is given). */
+  readonly collections?: readonly string[] | undefined
+  /** Default data ID values for governor dimensions (`{ instrument: 'HSC' }`). */
+  readonly dataIdDefaults?: Readonly<Record<string, DataIdValue>> | undefined
+}
+
+/** A dataset type resolved for a read: the parent type registered and the type to read as. */
+interface ResolvedType {
+  readonly parent: DatasetType
+  readonly target: DatasetType
+}
+
+/**
+ * Registry + datastore in one process. Every write is one registry transaction; files are put in
+ * place before it commits and removed again if it fails, so a dataset is never half-visible.
+ */
+export class DirectButler implements Butler {
+  readonly registry: Registry
+  readonly datastore: Datastore
+  readonly storageClasses: StorageClassFactory
+  readonly run: string | undefined
+  readonly collections: readonly string[]
+  readonly dataIdDefaults: Readonly<Record<string, DataIdValue>>
+  private readonly undoScope = new AsyncLocalStorage<UndoLog>()
+
+  constructor(
+    registry: Registry,
+    datastore: Datastore,
+    storageClasses: StorageClassFactory,
+    options: DirectButlerOptions = {},
+  ) {
+    this.registry = registry
+    this.datastore = datastore
+    this.storageClasses = storageClasses
+    this.run = options.run
+    this.collections = options.collections ?? (options.run ? [options.run] : [])
+    this.dataIdDefaults = options.dataIdDefaults ?? {}
+  }
+
+  get universe(): DimensionUniverse {
+    return this.registry.universe
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const parent = this.undoScope.getStore()
+    const undo = new UndoLog()
+    try {
+      const result = await this.undoScope.run(undo, () => this.registry.transaction(fn))
+      if (parent) parent.adopt(undo)
+      else undo.commit()
+      return result
+    } catch (error) {
+      await undo.rollback()
+      throw error
+    }
+  }
+
+  async put(
+    obj: unknown,
+    datasetType: DatasetTypeArg | DatasetRef,
+    dataId?: DataId,
+    options: PutOptions = {},
+  ): Promise<DatasetRef> {
+    if (datasetType instanceof DatasetRef) {
+      const ref = datasetType
+      return this.transaction(async () => {
+        await this.registry.importDatasets([ref])
+        await this.datastore.put(obj, ref, this.undoScope.getStore()!)
+        return ref
+      })
+    }
+    const run = this.runFor(options)
+    const type = await this.resolveForWrite(datasetType)
+    const expanded = await this.registry.expandDataId(dataId ?? {}, {
+      dimensions: type.dimensions,
+      defaults: this.dataIdDefaults,
+    })
+    return this.transaction(async () => {
+      const [ref] = await this.registry.insertDatasets(type, run, [expanded], options.idGenerationMode)
+      await this.datastore.put(obj, ref!, this.undoScope.getStore()!)
+      return ref!
+    })
+  }
+
+  async putMany(items: readonly PutItem[], options: PutOptions = {}): Promise<DatasetRef[]> {
+    if (items.length === 0) return []
+    const run = this.runFor(options)
+    // Group by dataset type so each type's data IDs are expanded and inserted in one batch.
+    const groups = new Map<string, { type: DatasetType; indices: number[]; dataIds: DataCoordinate[] }>()
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!
+      const name = typeof item.datasetType === 'string' ? item.datasetType : item.datasetType.name
+      let group = groups.get(name)
+      if (!group) {
+        group = { type: await this.resolveForWrite(item.datasetType), indices: [], dataIds: [] }
+        groups.set(name, group)
+      }
+      group.indices.push(i)
+      group.dataIds.push(
+        DataCoordinate.standardize(item.dataId, {
+          dimensions: group.type.dimensions,
+          defaults: this.dataIdDefaults,
+        }),
+      )
+    }
+    const expandedGroups = await Promise.all(
+      [...groups.values()].map(async (g) => ({
+        ...g,
+        dataIds: await this.registry.expandDataIds(g.dataIds),
+      })),
+    )
+    const refs: DatasetRef[] = new Array(items.length)
+    return this.transaction(async () => {
+      for (const g of expandedGroups) {
+        const inserted = await this.registry.insertDatasets(g.type, run, g.dataIds, options.idGenerationMode)
+        inserted.forEach((ref, k) => {
+          refs[g.indices[k]!] = ref
+        })
+      }
+      await this.datastore.putMany(
+        refs.map((ref, i) => ({ obj: items[i]!.obj, ref })),
+        this.undoScope.getStore()!,
+      )
+      return refs
+    })
+  }
+
+  async get(
+    datasetType: DatasetTypeArg | DatasetRef,
+    dataId?: DataId,
+    options: GetOptions = {},
+  ): Promise<unknown> {
+    const ref = await this.resolveRef(datasetType, dataId, options.collections)
+    return this.datastore.get(ref, readOptions(options))
+  }
+
+  async getMany(items: readonly (GetItem | DatasetRef)[], options: GetOptions = {}): Promise<unknown[]> {
+    const refs: DatasetRef[] = new Array(items.length)
+    const groups = new Map<string, { resolved: ResolvedType; indices: number[]; dataIds: DataCoordinate[] }>()
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!
+      if (item instanceof DatasetRef) {
+        refs[i] = item
+        continue
+      }
+      const name = typeof item.datasetType === 'string' ? item.datasetType : item.datasetType.name
+      let group = groups.get(name)
+      if (!group) {
+        group = { resolved: await this.resolveForRead(item.datasetType), indices: [], dataIds: [] }
+        groups.set(name, group)
+      }
+      group.indices.push(i)
+      group.dataIds.push(
+        DataCoordinate.standardize(item.dataId, {
+          dimensions: group.resolved.parent.dimensions,
+          defaults: this.dataIdDefaults,
+        }),
+      )
+    }
+    const collections = this.collectionsFor(options.collections)
+    for (const g of groups.values()) {
+      const found = await this.registry.findDatasets(g.resolved.parent, g.dataIds, collections)
+      found.forEach((ref, k) => {
+        if (!ref) throw notFound(g.resolved.parent.name, g.dataIds[k]!, collections)
+        refs[g.indices[k]!] = ref.replace({ datasetType: g.resolved.target })
+      })
+    }
+    return this.datastore.getMany(refs, readOptions(options))
+  }
+
+  async getDeferred(
+    datasetType: DatasetTypeArg | DatasetRef,
+    dataId?: DataId,
+    options: GetOptions = {},
+  ): Promise<DeferredDatasetHandle> {
+    const ref = await this.resolveRef(datasetType, dataId, options.collections)
+    const datastore = this.datastore
+    const storageClasses = this.storageClasses
+    return {
+      ref,
+      dataId: ref.dataId,
+      async get(readOpts = {}) {
+        let target = ref
+        if (readOpts.component) {
+          const sc = storageClasses.get(ref.datasetType.storageClassName)
+          const componentClass = sc.components[readOpts.component] ?? sc.derivedComponents[readOpts.component]
+          if (!componentClass) {
+            throw new UnknownComponentError(
+              `Dataset type '${ref.datasetType.name}' has no component '${readOpts.component}'`,
+            )
+          }
+          target = ref.makeComponentRef(readOpts.component, componentClass)
+        }
+        return datastore.get(target, {
+          ...(readOpts.parameters
+            ? { parameters: readOpts.parameters }
+            : options.parameters
+              ? { parameters: options.parameters }
+              : {}),
+          ...(options.verifyChecksum ? { verifyChecksum: true } : {}),
+        })
+      },
+    }
+  }
+
+  async findDataset(
+    datasetType: DatasetTypeArg,
+    dataId?: DataId,
+    options: { readonly collections?: readonly string[] } = {},
+  ): Promise<DatasetRef | undefined> {
+    const { parent, target } = await this.resolveForRead(datasetType)
+    const standardized = DataCoordinate.standardize(dataId ?? {}, {
+      dimensions: parent.dimensions,
+      defaults: this.dataIdDefaults,
+    })
+    const ref = await this.registry.findDataset(
+      parent,
+      standardized,
+      this.collectionsFor(options.collections),
+    )
+    return ref?.replace({ datasetType: target })
+  }
+
+  async exists(
+    datasetType: DatasetTypeArg | DatasetRef,
+    dataId?: DataId,
+    options: { readonly collections?: readonly string[]; readonly fullCheck?: boolean } = {},
+  ): Promise<DatasetExistence> {
+    let ref: DatasetRef | undefined
+    if (datasetType instanceof DatasetRef) {
+      ref = (await this.registry.getDatasets([datasetType.id]))[0]
+    } else {
+      ref = await this.findDataset(datasetType, dataId, options)
+    }
+    if (!ref) return { recorded: false, datastore: false, artifact: undefined, exists: false }
+    const known = await this.datastore.knows(ref)
+    if (!options.fullCheck) return { recorded: true, datastore: known, artifact: undefined, exists: known }
+    const artifact = known && (await this.datastore.exists(ref))
+    return { recorded: true, datastore: known, artifact, exists: artifact }
+  }
+
+  async getURI(
+    datasetType: DatasetTypeArg | DatasetRef,
+    dataId?: DataId,
+    options: {
+      readonly collections?: readonly string[]
+      readonly run?: string
+      readonly predict?: boolean
+    } = {},
+  ): Promise<string> {
+    if (options.predict && !(datasetType instanceof DatasetRef)) {
+      const existing = await this.findDataset(datasetType, dataId, options)
+      if (existing) return this.datastore.getURI(existing)
+      const type = await this.resolveForWrite(datasetType)
+      const expanded = await this.registry.expandDataId(dataId ?? {}, {
+        dimensions: type.dimensions,
+        defaults: this.dataIdDefaults,
+      })
+      const ref = new DatasetRef(type, expanded, this.runFor(options), '00000000-0000-0000-0000-000000000000')
+      return this.datastore.getURI(ref, { predict: true })
+    }
+    const ref = await this.resolveRef(datasetType, dataId, options.collections)
+    return this.datastore.getURI(ref, options.predict ? { predict: true } : {})
+  }
+
+  registerDatasetType(datasetType: DatasetType): Promise<boolean> {
+    if (datasetType.isComponent) {
+      throw new DatasetTypeError(
+        `Cannot register component dataset type '${datasetType.name}'; register '${datasetType.parentName}'`,
+      )
+    }
+    this.storageClasses.get(datasetType.storageClassName)
+    return this.registry.registerDatasetType(datasetType)
+  }
+
+  getDatasetType(name: string): Promise<DatasetType> {
+    return this.resolveForRead(name).then((r) => r.target)
+  }
+
+  queryDatasetTypes(pattern?: string): Promise<DatasetType[]> {
+    return this.registry.queryDatasetTypes(pattern)
+  }
+
+  registerRun(name: string, doc?: string): Promise<boolean> {
+    return this.registry.registerRun(name, doc)
+  }
+
+  queryCollections(pattern?: string): Promise<CollectionRecord[]> {
+    return this.registry.queryCollections(pattern)
+  }
+
+  insertDimensionRecords(
+    element: string,
+    records: readonly (DimensionRecord | Readonly<Record<string, unknown>>)[],
+    options?: InsertRecordsOptions,
+  ): Promise<number> {
+    return this.registry.insertDimensionRecords(element, records, options)
+  }
+
+  syncDimensionRecord(
+    element: string,
+    record: DimensionRecord | Readonly<Record<string, unknown>>,
+    options?: { readonly update?: boolean },
+  ): Promise<boolean | Record<string, unknown>> {
+    return this.registry.syncDimensionRecord(element, record, options)
+  }
+
+  async expandDataId(
+    dataId: DataId,
+    options: { readonly datasetType?: DatasetTypeArg } = {},
+  ): Promise<DataCoordinate> {
+    const dimensions = options.datasetType
+      ? (await this.resolveForRead(options.datasetType)).parent.dimensions
+      : undefined
+    return this.registry.expandDataId(dataId, {
+      ...(dimensions ? { dimensions } : {}),
+      defaults: this.dataIdDefaults,
+    })
+  }
+
+  async removeRuns(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const record = await this.registry.getCollection(name)
+      if (record.type !== 'RUN')
+        throw new InputError(`Collection '${name}' is a ${record.type} collection, not a RUN`)
+    }
+    await this.transaction(async () => {
+      for await (const page of this.registry.searchDatasets({ collections: names })) {
+        await this.datastore.trash(page)
+      }
+      await this.registry.removeRuns(names)
+    })
+    await this.datastore.emptyTrash()
+  }
+
+  async pruneDatasets(refs: readonly DatasetRef[], options: PruneOptions = {}): Promise<void> {
+    const purge = options.purge ?? false
+    const unstore = purge || (options.unstore ?? true)
+    if (!unstore) return
+    await this.transaction(async () => {
+      await this.datastore.trash(refs)
+      if (purge) await this.registry.removeDatasets(refs)
+    })
+    await this.datastore.emptyTrash()
+  }
+
+  verify(options?: { readonly repair?: boolean; readonly checksums?: boolean }): Promise<VerifyProblem[]> {
+    return this.datastore.verify(options)
+  }
+
+  close(): Promise<void> {
+    return this.registry.close()
+  }
+
+  private runFor(options: { readonly run?: string | undefined }): string {
+    const run = options.run ?? this.run
+    if (!run) throw new InputError('No RUN collection to write to: give a run to the butler or to this call')
+    return run
+  }
+
+  private collectionsFor(collections: readonly string[] | undefined): readonly string[] {
+    const result = collections ?? this.collections
+    if (result.length === 0) {
+      throw new MissingCollectionError(
+        'No collections to search: give collections to the butler or to this call',
+      )
+    }
+    return result
+  }
+
+  /** The registered dataset type for a write; a given definition must match the registered one. */
+  private async resolveForWrite(arg: DatasetTypeArg): Promise<DatasetType> {
+    const name = typeof arg === 'string' ? arg : arg.name
+    if (splitDatasetTypeName(name)[1] !== undefined) {
+      throw new DatasetTypeError(`Cannot write component dataset type '${name}'; write the parent dataset`)
+    }
+    const registered = await this.registry.getDatasetType(name)
+    if (typeof arg !== 'string' && !arg.equals(registered)) {
+      throw new ConflictingDefinitionError(`Dataset type ${arg} differs from the registered ${registered}`)
+    }
+    return registered
+  }
+
+  /** The parent dataset type and, for a component name, the component's dataset type. */
+  private async resolveForRead(arg: DatasetTypeArg): Promise<ResolvedType> {
+    const name = typeof arg === 'string' ? arg : arg.name
+    const [parentName, component] = splitDatasetTypeName(name)
+    const parent = await this.registry.getDatasetType(parentName)
+    if (!component) return { parent, target: parent }
+    const sc = this.storageClasses.get(parent.storageClassName)
+    const componentClass = sc.components[component] ?? sc.derivedComponents[component]
+    if (!componentClass) {
+      throw new UnknownComponentError(
+        `Dataset type '${parentName}' (storage class ${sc.name}) has no component '${component}'`,
+      )
+    }
+    return { parent, target: parent.makeComponentDatasetType(component, componentClass) }
+  }
+
+  private async resolveRef(
+    datasetType: DatasetTypeArg | DatasetRef,
+    dataId: DataId | undefined,
+    collections: readonly string[] | undefined,
+  ): Promise<DatasetRef> {
+    if (datasetType instanceof DatasetRef) return datasetType
+    const { parent, target } = await this.resolveForRead(datasetType)
+    const standardized = DataCoordinate.standardize(dataId ?? {}, {
+      dimensions: parent.dimensions,
+      defaults: this.dataIdDefaults,
+    })
+    const searched = this.collectionsFor(collections)
+    const ref = await this.registry.findDataset(parent, standardized, searched)
+    if (!ref) throw notFound(parent.name, standardized, searched)
+    return target === parent ? ref : ref.replace({ datasetType: target })
+  }
+}
+
+function notFound(
+  name: string,
+  dataId: DataCoordinate,
+  collections: readonly string[],
+): DatasetNotFoundError {
+  return new DatasetNotFoundError(
+    `No dataset '${name}' with data ID ${dataId} in collections [${collections.join(', ')}]`,
+  )
+}
+
+function readOptions(options: GetOptions): {
+  parameters?: Readonly<Record<string, unknown>>
+  verifyChecksum?: boolean
+} {
+  return {
+    ...(options.parameters ? { parameters: options.parameters } : {}),
+    ...(options.verifyChecksum ? { verifyChecksum: true } : {}),
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The repository config file, `butler.yaml`: which registry database and which datastore, with what
+ * templates, formatters and storage classes. Documented key by key in docs/configuration.md.
+ */
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
+import { z } from 'zod'
+import { ConfigError } from '../errors.js'
+
+/** Token replaced by the repository root when a config is read. */
+export const BUTLER_ROOT_TOKEN = '<butlerRoot>'
+
+/** Name of the config file at the root of every repository. */
+export const REPO_CONFIG_FILE = 'butler.yaml'
+
+/** Name of the default SQLite registry file. */
+export const SQLITE_REGISTRY_FILE = 'gen3.sqlite3'
+
+const formatterEntry = z.union([
+  z.string(),
+  z.strictObject({ formatter: z.string(), parameters: z.record(z.string(), z.unknown()).optional() }),
+])
+
+const lookupMap = <T extends z.ZodType>(entry: T) =>
+  z.record(z.string(), z.union([entry, z.record(z.string(), entry)]))
+
+const schema = z.strictObject({
+  datastore: z
+    .strictObject({
+      cls: z.literal('FileDatastore').default('FileDatastore'),
+      name: z.string().min(1).optional(),
+      root: z.string().min(1).default(BUTLER_ROOT_TOKEN),
+      checksum: z.boolean().default(false),
+      fsync: z.boolean().default(true),
+      concurrency: z.number().int().min(1).max(256).default(16),
+      templates: lookupMap(z.union([z.string(), z.literal(false)])).default({}),
+      formatters: lookupMap(formatterEntry).default({}),
+    })
+    .prefault({}),
+  registry: z
+    .strictObject({
+      db: z.string().min(1).default(`sqlite:///${BUTLER_ROOT_TOKEN}/${SQLITE_REGISTRY_FILE}`),
+    })
+    .prefault({}),
+  storageClasses: z.record(z.string(), z.unknown()).default({}),
+})
+
+/** A validated repository config (defaults filled in, `<butlerRoot>` still unexpanded). */
+export type RepoConfig = z.infer<typeof schema>
+
+/** Validates a parsed config object; errors name the key and the file. */
+export function validateRepoConfig(raw: unknown, source: string): RepoConfig {
+  const parsed = schema.safeParse(raw ?? {})
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)'
+    throw new ConfigError(`${source}: invalid value at '${key}': ${issue.message}`)
+  }
+  return parsed.data
+}
+
+/** Parses `butler.yaml` text; corrupt YAML or unknown keys are a `ConfigError` naming the file. */
+export function parseRepoConfig(text: string, source: string): RepoConfig {
+  let raw: unknown
+  try {
+    raw = parseYaml(text)
+  } catch (error) {
+    throw new ConfigError(`${source} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {
+      cause: error,
+    })
+  }
+  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new ConfigError(`${source} must hold a mapping of config keys`)
+  }
+  return validateRepoConfig(raw, source)
+}
+
+/** Serialises a config for writing to `butler.yaml`. */
+export function dumpRepoConfig(config: RepoConfig): string {
+  return stringifyYaml(config, { lineWidth: 0 })
+}
+
+/** Replaces `<butlerRoot>` in a string with the repository root. */
+export function expandRoot(value: string, root: string): string {
+  return value.split(BUTLER_ROOT_TOKEN).join(root)
+}
+
+/** The SQLite file path of a `sqlite:///path` URL, or undefined for other databases. */
+export function sqlitePathOf(dbUrl: string): string | undefined {
+  const m = /^sqlite:\/\/(\/.*)$/.exec(dbUrl)
+  if (!m) return undefined
+  return m[1] === '/:memory:' ? ':memory:' : m[1]
+}

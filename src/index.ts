@@ -1,0 +1,32 @@
+/**
+ * The Data Butler for TypeScript: store and retrieve datasets by dataset type and data ID.
+ *
+ * Start at `createRepository` / `openButler` (create-butler.ts), which build a `DirectButler`
+ * (direct/direct-butler.ts) from a registry (registry/) and a datastore (datastore/).
+ */
+export type {
+  Butler,
+  DatasetExistence,
+  DatasetTypeArg,
+  DeferredDatasetHandle,
+  GetItem,
+  GetOptions,
+  PruneOptions,
+  PutItem,
+  PutOptions,
+} from './butler.js'
+export type { CreateRepositoryOptions, OpenButlerOptions } from './create-butler.js'
+export { createRepository, openButler, readRepoConfig } from './create-butler.js'
+export * from './datasets/dataset-id.js'
+export type { SerializedDatasetRef } from './datasets/dataset-ref.js'
+export { DatasetRef } from './datasets/dataset-ref.js'
+export { DatasetType, splitDatasetTypeName } from './datasets/dataset-type.js'
+export type { NdArray } from './datasets/ndarray.js'
+export { createNdArray, isNdArray } from './datasets/ndarray.js'
+export { StorageClass, StorageClassFactory } from './datasets/storage-class.js'
+export type { Datastore, VerifyProblem } from './datastore/datastore.js'
+export * from './dimensions/index.js'
+export { DirectButler } from './direct/direct-butler.js'
+export * from './errors.js'
+export type { CollectionRecord, CollectionType, Registry } from './registry/registry.js'
+export * from './time/index.js'
