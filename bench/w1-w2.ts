@@ -47,13 +47,15 @@ export async function runW1W2(): Promise<W1W2Figures> {
     for (let v = 1; v <= 1000; v++) mkdirSync(join(base, String(v)))
     const texts = ids.map((d) => JSON.stringify(payload(d)))
     t = performance.now()
-    for (const [i, d] of ids.entries()) writeFileSync(join(base, String(d.visit), `${d.detector}.json`), texts[i]!)
+    for (const [i, d] of ids.entries())
+      writeFileSync(join(base, String(d.visit), `${d.detector}.json`), texts[i]!)
     const db = new Database(join(dir, 'baseline.sqlite3'))
     db.pragma('journal_mode = WAL')
     db.exec('CREATE TABLE dataset (id TEXT PRIMARY KEY, visit INTEGER, detector INTEGER, path TEXT)')
     const insert = db.prepare('INSERT INTO dataset VALUES (?, ?, ?, ?)')
     db.transaction(() => {
-      for (const [i, d] of ids.entries()) insert.run(`id-${i}`, d.visit, d.detector, `${d.visit}/${d.detector}.json`)
+      for (const [i, d] of ids.entries())
+        insert.run(`id-${i}`, d.visit, d.detector, `${d.visit}/${d.detector}.json`)
     })()
     db.close()
     const baseWriteSeconds = (performance.now() - t) / 1000

@@ -27,7 +27,7 @@ export interface GetOptions {
 
 /** Options of writes. */
 export interface PutOptions {
-  /** RUN collection written to (default: the butler's run). */
+  /** RUN collection written to (default: the butler's run); registered if it does not exist. */
   readonly run?: string
   /** How the new dataset's UUID is made (default UNIQUE: a random UUIDv7). */
   readonly idGenerationMode?: DatasetIdGenerationMode

@@ -59,6 +59,7 @@ export class DirectButler implements Butler {
   readonly collections: readonly string[]
   readonly dataIdDefaults: Readonly<Record<string, DataIdValue>>
   private readonly undoScope = new AsyncLocalStorage<UndoLog>()
+  private readonly knownRuns = new Set<string>()
 
   constructor(
     registry: Registry,
@@ -106,7 +107,7 @@ export class DirectButler implements Butler {
         return ref
       })
     }
-    const run = this.runFor(options)
+    const run = await this.ensureRun(options)
     const type = await this.resolveForWrite(datasetType)
     const expanded = await this.registry.expandDataId(dataId ?? {}, {
       dimensions: type.dimensions,
@@ -121,7 +122,7 @@ export class DirectButler implements Butler {
 
   async putMany(items: readonly PutItem[], options: PutOptions = {}): Promise<DatasetRef[]> {
     if (items.length === 0) return []
-    const run = this.runFor(options)
+    const run = await this.ensureRun(options)
     // Group by dataset type so each type's data IDs are expanded and inserted in one batch.
     const groups = new Map<string, { type: DatasetType; indices: number[]; dataIds: DataCoordinate[] }>()
     for (let i = 0; i < items.length; i++) {
@@ -367,6 +368,7 @@ export class DirectButler implements Butler {
       }
       await this.registry.removeRuns(names)
     })
+    for (const name of names) this.knownRuns.delete(name)
     await this.datastore.emptyTrash()
   }
 
@@ -392,6 +394,16 @@ export class DirectButler implements Butler {
   private runFor(options: { readonly run?: string | undefined }): string {
     const run = options.run ?? this.run
     if (!run) throw new InputError('No RUN collection to write to: give a run to the butler or to this call')
+    return run
+  }
+
+  /** The RUN a write goes to, registered on first use. */
+  private async ensureRun(options: { readonly run?: string | undefined }): Promise<string> {
+    const run = this.runFor(options)
+    if (!this.knownRuns.has(run)) {
+      await this.registry.registerRun(run)
+      this.knownRuns.add(run)
+    }
     return run
   }
 

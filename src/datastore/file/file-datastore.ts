@@ -2,8 +2,8 @@
  * A datastore of files under one local root directory.
  */
 import type { Dirent } from 'node:fs'
-import { lstat, readdir, stat, unlink } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { lstat, readdir, rmdir, stat, unlink } from 'node:fs/promises'
+import { dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { DatasetRef } from '../../datasets/dataset-ref.js'
 import type { LookupSubject } from '../../datasets/lookup-keys.js'
@@ -173,6 +173,7 @@ export class FileDatastore implements Datastore {
       const inUse = await this.bridge.pathsInUse(paths)
       const doomed = paths.filter((p) => !inUse.has(p) && !isAbsoluteUri(p)).map((p) => this.absolute(p))
       removed += await removeQuietly(doomed)
+      await removeEmptyParents(this.root, doomed)
       await this.bridge.forget(this.name, [...new Set(trashed.map((r) => r.datasetId))])
     }
   }
@@ -403,6 +404,22 @@ async function removeQuietly(paths: readonly string[]): Promise<number> {
     }),
   )
   return n
+}
+
+/** Removes folders left empty by deletions, up to (not including) the root. */
+async function removeEmptyParents(root: string, files: readonly string[]): Promise<void> {
+  const dirs = new Set(files.map((f) => dirname(f)))
+  const sorted = [...dirs].sort((a, b) => b.length - a.length)
+  for (let dir of sorted) {
+    while (dir.length > root.length && dir.startsWith(root + sep)) {
+      try {
+        await rmdir(dir)
+      } catch {
+        break // not empty (or already gone): stop climbing
+      }
+      dir = dirname(dir)
+    }
+  }
 }
 
 async function* walk(dir: string): AsyncGenerator<string> {
