@@ -7,6 +7,7 @@
  * take that form, because a template's file name holds no `.` before the extension.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { close, fsync, open as openFd, writev } from 'node:fs'
 import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { ButlerError, ChecksumError } from '../../errors.js'
@@ -217,12 +218,13 @@ async function stageFile(
     if (!ArrayBuffer.isView(c)) throw new TypeError('Every chunk of a file must be a Uint8Array')
     size += c.byteLength
   }
-  let handle: FileHandle | undefined
+  // Plain descriptors with callbacks: for many small files, FileHandle's bookkeeping costs ~25%.
+  let fd: number | undefined
   let writing: Promise<void> | undefined
   try {
-    handle = await open(temp, 'wx')
+    fd = await fdOpen(temp, 'wx')
     // Hash on this thread while the pool thread writes the same bytes.
-    writing = writeAll(handle, chunks, size)
+    writing = writeAll(fd, chunks, size)
     let checksum: string | undefined
     if (options.checksum) {
       const hash = createChecksum(options.checksum)
@@ -230,28 +232,46 @@ async function stageFile(
       checksum = hash.digest('hex')
     }
     await writing
-    if (options.fsync) await handle.sync()
-    await handle.close()
-    handle = undefined
+    if (options.fsync) await fdCall(fsync, fd)
+    const closing = fd
+    fd = undefined
+    await fdCall(close, closing)
     return checksum === undefined ? { size } : { size, checksum }
   } catch (error) {
-    // Never close the handle under a write still in flight.
+    // Never close the descriptor under a write still in flight.
     await writing?.catch(() => {})
-    await handle?.close().catch(() => {})
+    if (fd !== undefined) await fdCall(close, fd).catch(() => {})
     await unlinkQuietly(temp)
     throw error
   }
 }
 
-async function writeAll(handle: FileHandle, chunks: readonly Uint8Array[], size: number): Promise<void> {
+async function writeAll(fd: number, chunks: readonly Uint8Array[], size: number): Promise<void> {
   let pending = chunks.filter((c) => c.byteLength > 0)
   let position = 0
   while (position < size) {
-    const { bytesWritten } = await handle.writev(pending as Uint8Array[], position)
+    const bytesWritten = await fdWritev(fd, pending, position)
     if (bytesWritten <= 0) throw new Error('write made no progress')
     position += bytesWritten
     if (position < size) pending = dropBytes(pending, bytesWritten)
   }
+}
+
+function fdOpen(file: string, flags: string): Promise<number> {
+  return new Promise((resolve, reject) => openFd(file, flags, (e, fd) => (e ? reject(e) : resolve(fd))))
+}
+
+function fdWritev(fd: number, chunks: readonly Uint8Array[], position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    writev(fd, chunks as Uint8Array[], position, (e, n) => (e ? reject(e) : resolve(n))),
+  )
+}
+
+function fdCall(
+  fn: (fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => void,
+  fd: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => fn(fd, (e) => (e ? reject(e) : resolve())))
 }
 
 /** The chunks minus their first `n` bytes (after a short write). */
