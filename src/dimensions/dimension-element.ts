@@ -82,7 +82,8 @@ export class DimensionElement {
       else fields.push({ ...keyOf(dim), name: dim, nullable: false, role: 'required' })
     }
     for (const dim of spec.implied) fields.push({ ...keyOf(dim), name: dim, nullable: true, role: 'implied' })
-    for (const key of spec.keys.slice(1)) fields.push({ ...key, role: 'alternateKey' })
+    // Alternate keys identify records as the primary key does, so they are required too.
+    for (const key of spec.keys.slice(1)) fields.push({ ...key, nullable: false, role: 'alternateKey' })
     for (const m of spec.metadata) fields.push({ ...m, role: 'metadata' })
     if (spec.spatialFamily)
       fields.push({ name: 'region', type: 'string', nullable: true, doc: '', role: 'region' })

@@ -81,7 +81,7 @@ export class DimensionUniverse {
   /** The named dimension; throws `DimensionNameError` if it is unknown or a join element. */
   getDimension(name: string): DimensionElement {
     const e = this.byName.get(name)
-    if (!e || !e.isDimension) throw new DimensionNameError(`Unknown dimension '${name}'`)
+    if (!e?.isDimension) throw new DimensionNameError(`Unknown dimension '${name}'`)
     return e
   }
 

@@ -16,7 +16,9 @@ export function loadDefaultStorageClasses(): StorageClassFactory {
     try {
       cachedText = readPackageFile(DEFAULT_STORAGE_CLASSES_PATH)
     } catch (cause) {
-      throw new ConfigError(`Cannot read the default storage classes (${DEFAULT_STORAGE_CLASSES_PATH})`, { cause })
+      throw new ConfigError(`Cannot read the default storage classes (${DEFAULT_STORAGE_CLASSES_PATH})`, {
+        cause,
+      })
     }
   }
   return StorageClassFactory.fromYaml(cachedText)

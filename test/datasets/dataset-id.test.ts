@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { isUuid, makeDatasetId, normaliseUuid, parseIdGenerationMode, uuid3, uuid5, uuid7 } from '../../src/datasets/dataset-id.js'
+import {
+  isUuid,
+  makeDatasetId,
+  normaliseUuid,
+  parseIdGenerationMode,
+  uuid3,
+  uuid5,
+  uuid7,
+} from '../../src/datasets/dataset-id.js'
 
 describe('dataset IDs', () => {
   it('reproduces the reference deterministic IDs', () => {
@@ -9,7 +17,12 @@ describe('dataset IDs', () => {
       'f6cb9ee9-944b-5a34-9cd1-8cd8c9d118ba',
     )
     assert.equal(
-      makeDatasetId('DATAID_TYPE_RUN', 'calexp', { instrument: 'HSC', detector: 10, visit: 903334 }, 'HSC/runs/test'),
+      makeDatasetId(
+        'DATAID_TYPE_RUN',
+        'calexp',
+        { instrument: 'HSC', detector: 10, visit: 903334 },
+        'HSC/runs/test',
+      ),
       '675fdfb7-c550-5d9d-acb5-cdb76693f967',
     )
   })

@@ -128,7 +128,8 @@ describe('DimensionRecord', () => {
       message: /unknown field 'colour'/,
     })
     assert.throws(
-      () => DimensionRecord.fromObject(det, { instrument: 'HSC', id: 1, raft: 'x'.repeat(33) }),
+      () =>
+        DimensionRecord.fromObject(det, { instrument: 'HSC', id: 1, full_name: 'a', raft: 'x'.repeat(33) }),
       /longer than 32/,
     )
   })

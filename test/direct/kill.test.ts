@@ -107,7 +107,9 @@ describe('kill test', () => {
         await butler.close()
       }
     }
-    t.diagnostic(`${totalChecked} datasets read back intact; ${repaired} leftovers repaired; ${killedMidWrite} kills mid-write`)
+    t.diagnostic(
+      `${totalChecked} datasets read back intact; ${repaired} leftovers repaired; ${killedMidWrite} kills mid-write`,
+    )
     assert.ok(
       killedMidWrite >= KILLS * 0.9,
       `only ${killedMidWrite} of ${KILLS} children were killed while writing`,

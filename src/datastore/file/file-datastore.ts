@@ -2,7 +2,8 @@
  * A datastore of files under one local root directory.
  */
 import type { Dirent } from 'node:fs'
-import { lstat, readdir, rmdir, stat, unlink } from 'node:fs/promises'
+import { lstatSync } from 'node:fs'
+import { readdir, rmdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { DatasetRef } from '../../datasets/dataset-ref.js'
@@ -17,7 +18,7 @@ import type { UndoLog } from '../../internal/undo-log.js'
 import type { Datastore, DatastoreGetOptions, VerifyProblem } from '../datastore.js'
 import { isTemporaryFileName, readFileChecked, writeFileAtomic, writeFilesAtomic } from './atomic-write.js'
 import type { FileTemplates, TemplateContext } from './file-template.js'
-import { resolveInside } from './safe-path.js'
+import { joinInside, resolveInside } from './safe-path.js'
 
 /** Options of a `FileDatastore`. */
 export interface FileDatastoreOptions {
@@ -61,6 +62,8 @@ export class FileDatastore implements Datastore {
   readonly root: string
   private readonly options: FileDatastoreOptions
   private readonly bridge: DatastoreBridge
+  /** Directories already checked to be inside the real root (symlinks included). */
+  private readonly checkedDirs = new Set<string>()
 
   constructor(options: FileDatastoreOptions) {
     this.options = options
@@ -154,7 +157,7 @@ export class FileDatastore implements Datastore {
     if (record) return pathToFileURL(this.absolute(record.path)).href
     if (!options.predict) throw new DatasetNotFoundError(`Dataset ${ref} has no artifact in ${this.name}`)
     const { path, formatter } = this.locate(ref)
-    return `${pathToFileURL(resolveInside(this.root, path + formatter.extension)).href}#predicted`
+    return `${pathToFileURL(joinInside(this.root, path + formatter.extension)).href}#predicted`
   }
 
   async trash(refs: readonly DatasetRef[]): Promise<void> {
@@ -342,7 +345,7 @@ export class FileDatastore implements Datastore {
     storageClass.assertInstance(obj, `Object put as '${ref.datasetType.name}'`)
     const { path: stem, formatter, writeParameters } = this.locate(ref)
     const path = stem + formatter.extension
-    const absolute = resolveInside(this.root, path)
+    const absolute = this.writeTarget(path)
     const chunks = await formatter.toBytes(obj, { storageClass, writeParameters })
     return { ref, path, absolute, formatter, storageClass, chunks }
   }
@@ -350,16 +353,9 @@ export class FileDatastore implements Datastore {
   /** A file already at a target is a leftover of an interrupted write, unless a record uses it. */
   private async checkTargets(prepared: readonly PreparedWrite[]): Promise<void> {
     const existing: string[] = []
-    await Promise.all(
-      prepared.map(async (p) => {
-        try {
-          await lstat(p.absolute)
-          existing.push(p.path)
-        } catch {
-          // Not there: the usual case.
-        }
-      }),
-    )
+    for (const p of prepared) {
+      if (lstatSync(p.absolute, { throwIfNoEntry: false })) existing.push(p.path)
+    }
     if (existing.length === 0) return
     const inUse = await this.bridge.pathsInUse(existing)
     const clash = prepared.find((p) => inUse.has(p.path))
@@ -382,8 +378,21 @@ export class FileDatastore implements Datastore {
     }
   }
 
+  /** Absolute path of a recorded artifact (confined to the root lexically). */
   private absolute(path: string): string {
-    return resolveInside(this.root, path)
+    return joinInside(this.root, path)
+  }
+
+  /** Absolute path of a new artifact: confined to the root, symlinked parents included. */
+  private writeTarget(path: string): string {
+    const joined = joinInside(this.root, path)
+    const dir = dirname(joined)
+    if (!this.checkedDirs.has(dir)) {
+      resolveInside(this.root, path)
+      if (this.checkedDirs.size > 100_000) this.checkedDirs.clear()
+      this.checkedDirs.add(dir)
+    }
+    return joined
   }
 }
 
