@@ -1,6 +1,7 @@
 /**
  * Shared set-up of the benchmarks: a fresh repository with an instrument, visits and detectors.
  */
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +16,14 @@ export async function scratch(prefix: string): Promise<string> {
   return mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), `butler-bench-${prefix}-`))
 }
 
+/**
+ * Flushes pending writeback (from earlier phases and deleted scratch folders) before a timed phase,
+ * so each phase starts from a quiet disk instead of paying for the previous one.
+ */
+export function settle(): void {
+  spawnSync('sync', { stdio: 'ignore' })
+}
+
 /** Removes a scratch folder. */
 export async function cleanup(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })
@@ -23,7 +32,8 @@ export async function cleanup(dir: string): Promise<void> {
 /** Creates a repository with dimension records for VISITS × DETECTORS data IDs and the bench dataset types. */
 export async function makeRepo(dir: string, run: string): Promise<DirectButler> {
   const repo = join(dir, 'repo')
-  await createRepository(repo)
+  // BENCH_NO_FSYNC=1 measures without fsync (datastore.fsync: false), to show what durability costs.
+  await createRepository(repo, process.env.BENCH_NO_FSYNC ? { config: { datastore: { fsync: false } } } : {})
   const butler = await openButler(repo, { run })
   await butler.insertDimensionRecords('instrument', [
     { name: 'BenchCam', detector_max: DETECTORS, visit_max: VISITS + 1 },

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { cleanup, dataIds, makeRepo, payload, scratch } from './setup.js'
+import { cleanup, dataIds, makeRepo, payload, scratch, settle } from './setup.js'
 
 /** One repetition's figures. */
 export interface W1W2Figures {
@@ -25,10 +25,12 @@ export async function runW1W2(): Promise<W1W2Figures> {
     const ids = dataIds()
     const butler = await makeRepo(dir, 'bench/put')
 
+    settle()
     let t = performance.now()
     for (const dataId of ids) await butler.put(payload(dataId), 'bench_dict', dataId)
     const putSeconds = (performance.now() - t) / 1000
 
+    settle()
     t = performance.now()
     await butler.putMany(
       ids.map((dataId) => ({ obj: payload(dataId), datasetType: 'bench_dict', dataId })),
@@ -36,6 +38,7 @@ export async function runW1W2(): Promise<W1W2Figures> {
     )
     const putManySeconds = (performance.now() - t) / 1000
 
+    settle()
     t = performance.now()
     for (const dataId of ids) await butler.get('bench_dict', dataId, { collections: ['bench/put'] })
     const getSeconds = (performance.now() - t) / 1000
@@ -46,6 +49,7 @@ export async function runW1W2(): Promise<W1W2Figures> {
     mkdirSync(base)
     for (let v = 1; v <= 1000; v++) mkdirSync(join(base, String(v)))
     const texts = ids.map((d) => JSON.stringify(payload(d)))
+    settle()
     t = performance.now()
     for (const [i, d] of ids.entries())
       writeFileSync(join(base, String(d.visit), `${d.detector}.json`), texts[i]!)
@@ -60,6 +64,7 @@ export async function runW1W2(): Promise<W1W2Figures> {
     db.close()
     const baseWriteSeconds = (performance.now() - t) / 1000
 
+    settle()
     t = performance.now()
     for (const d of ids) JSON.parse(readFileSync(join(base, String(d.visit), `${d.detector}.json`), 'utf8'))
     const baseReadSeconds = (performance.now() - t) / 1000

@@ -3,7 +3,7 @@
  * by `AsyncLocalStorage`, so every call made inside `transaction()` joins it) and cache invalidation.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { ControlledTransaction } from 'kysely'
+import { type CompiledQuery, CompiledQuery as Compiled, type ControlledTransaction } from 'kysely'
 import type { DimensionUniverse } from '../../dimensions/dimension-universe.js'
 import type { AnyKysely, SqlDialectAdapter } from './dialect-adapter.js'
 
@@ -19,6 +19,8 @@ export class SqlContext {
   private readonly storage = new AsyncLocalStorage<Frame>()
   private readonly resetHooks: (() => void)[] = []
   private savepointCounter = 0
+  /** SQL text by query shape (null: that shape cannot be cached). */
+  private readonly compiledCache = new Map<string, string | null>()
 
   constructor(adapter: SqlDialectAdapter, universe: DimensionUniverse) {
     this.adapter = adapter
@@ -33,6 +35,25 @@ export class SqlContext {
   /** Whether a transaction is in progress in this async context. */
   get inTransaction(): boolean {
     return this.storage.getStore() !== undefined
+  }
+
+  /**
+   * Runs a query whose SQL text depends only on `key`, building it with Kysely only the first time.
+   * `params` must list the values in the order the built query binds them; the first build checks
+   * this, and a mismatch simply disables the cache for that key.
+   */
+  async executeCached<R>(key: string, params: readonly unknown[], build: () => CompiledQuery<R>): Promise<R[]> {
+    let text = this.compiledCache.get(key)
+    if (text === undefined) {
+      const compiled = build()
+      const same =
+        compiled.parameters.length === params.length && compiled.parameters.every((p, i) => p === params[i])
+      text = same ? compiled.sql : null
+      this.compiledCache.set(key, text)
+      if (!same) return (await this.db.executeQuery(compiled)).rows
+    }
+    if (text === null) return (await this.db.executeQuery(build())).rows
+    return (await this.db.executeQuery(Compiled.raw(text, [...params]))).rows as R[]
   }
 
   /** Registers a cache reset, run whenever a transaction or savepoint rolls back. */

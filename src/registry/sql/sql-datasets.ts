@@ -107,12 +107,20 @@ export class SqlDatasets {
     const best = new Map<string, TagRow & { rank: number }>()
     const perRow = Math.max(1, group.required.length)
     const size = Math.max(1, Math.floor((this.ctx.adapter.maxParameters - cols.length - 1) / perRow))
+    const collectionIds = [...rank.keys()]
     for (const chunk of chunked(coords, size)) {
-      let q = this.tagQuery(t).where('tag.collection_id', 'in', [...rank.keys()])
-      group.required.forEach((dim, j) => {
-        q = q.where(`tag.${dim}`, 'in', [...new Set(chunk.map((c) => c.requiredValues[j]!))])
-      })
-      for (const row of (await q.execute()).map((r) => toTagRow(r, group.required))) {
+      const values = group.required.map((_, j) => [...new Set(chunk.map((c) => c.requiredValues[j]!))])
+      const build = () => {
+        let q = this.tagQuery(t).where('tag.collection_id', 'in', collectionIds)
+        group.required.forEach((dim, j) => {
+          q = q.where(`tag.${dim}`, 'in', values[j]!)
+        })
+        return q.compile()
+      }
+      // The SQL text depends only on the list lengths, so it is built once per shape.
+      const shape = `find|${t.id}|${collectionIds.length}|${values.map((v) => v.length).join(',')}`
+      const rows = await this.ctx.executeCached(shape, [t.id, ...collectionIds, ...values.flat()], build)
+      for (const row of rows.map((r) => toTagRow(r as Record<string, unknown>, group.required))) {
         const key = JSON.stringify(row.values)
         const r = rank.get(row.collectionId)!
         const current = best.get(key)

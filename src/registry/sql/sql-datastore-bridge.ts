@@ -58,12 +58,14 @@ export class SqlDatastoreBridge implements DatastoreBridge {
   async fetchRecords(datasetIds: readonly string[]): Promise<Map<string, StoredFileInfo[]>> {
     const out = new Map<string, StoredFileInfo[]>()
     for (const chunk of this.idChunks(datasetIds)) {
-      const rows = await this.ctx.db
-        .selectFrom('file_datastore_records')
-        .selectAll()
-        .where('dataset_id', 'in', chunk)
-        .orderBy('component')
-        .execute()
+      const rows = await this.ctx.executeCached(`records|${chunk.length}`, chunk, () =>
+        this.ctx.db
+          .selectFrom('file_datastore_records')
+          .selectAll()
+          .where('dataset_id', 'in', chunk)
+          .orderBy('component')
+          .compile(),
+      )
       for (const row of rows) {
         const info = toInfo(row)
         const list = out.get(info.datasetId) ?? out.set(info.datasetId, []).get(info.datasetId)!
