@@ -3,7 +3,7 @@
  * by `AsyncLocalStorage`, so every call made inside `transaction()` joins it) and cache invalidation.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { type CompiledQuery, CompiledQuery as Compiled, type ControlledTransaction } from 'kysely'
+import { CompiledQuery as Compiled, type CompiledQuery, type ControlledTransaction } from 'kysely'
 import type { DimensionUniverse } from '../../dimensions/dimension-universe.js'
 import type { AnyKysely, SqlDialectAdapter } from './dialect-adapter.js'
 
@@ -42,7 +42,11 @@ export class SqlContext {
    * `params` must list the values in the order the built query binds them; the first build checks
    * this, and a mismatch simply disables the cache for that key.
    */
-  async executeCached<R>(key: string, params: readonly unknown[], build: () => CompiledQuery<R>): Promise<R[]> {
+  async executeCached<R>(
+    key: string,
+    params: readonly unknown[],
+    build: () => CompiledQuery<R>,
+  ): Promise<R[]> {
     let text = this.compiledCache.get(key)
     if (text === undefined) {
       const compiled = build()
