@@ -89,6 +89,8 @@ export class DirectButler implements Butler {
       return result
     } catch (error) {
       await undo.rollback()
+      // Runs registered inside the failed transaction are gone again.
+      this.knownRuns.clear()
       throw error
     }
   }
@@ -301,7 +303,7 @@ export class DirectButler implements Butler {
     return this.datastore.getURI(ref, options.predict ? { predict: true } : {})
   }
 
-  registerDatasetType(datasetType: DatasetType): Promise<boolean> {
+  async registerDatasetType(datasetType: DatasetType): Promise<boolean> {
     if (datasetType.isComponent) {
       throw new DatasetTypeError(
         `Cannot register component dataset type '${datasetType.name}'; register '${datasetType.parentName}'`,
