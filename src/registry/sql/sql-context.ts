@@ -10,6 +10,8 @@ import type { AnyKysely, SqlDialectAdapter } from './dialect-adapter.js'
 interface Frame {
   // biome-ignore lint/suspicious/noExplicitAny: see AnyKysely
   readonly trx: ControlledTransaction<any>
+  /** Nesting depth: 0 for the transaction itself, 1 for its first savepoint, ... */
+  readonly depth: number
 }
 
 /** The database, the current transaction and the caches' invalidation hooks. */
@@ -18,7 +20,6 @@ export class SqlContext {
   readonly universe: DimensionUniverse
   private readonly storage = new AsyncLocalStorage<Frame>()
   private readonly resetHooks: (() => void)[] = []
-  private savepointCounter = 0
   /** SQL text by query shape (null: that shape cannot be cached). */
   private readonly compiledCache = new Map<string, string | null>()
 
@@ -77,10 +78,12 @@ export class SqlContext {
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     const frame = this.storage.getStore()
     if (frame) {
-      const name = `sp${++this.savepointCounter}`
+      // Named by depth, so the same few statements are prepared once and reused.
+      const depth = frame.depth + 1
+      const name = `sp${depth}`
       const sp = await frame.trx.savepoint(name).execute()
       try {
-        const result = await fn()
+        const result = await this.storage.run({ trx: frame.trx, depth }, fn)
         await sp.releaseSavepoint(name).execute()
         return result
       } catch (error) {
@@ -92,7 +95,7 @@ export class SqlContext {
     const trx = await this.adapter.db.startTransaction().execute()
     let result: T
     try {
-      result = await this.storage.run({ trx }, fn)
+      result = await this.storage.run({ trx, depth: 0 }, fn)
     } catch (error) {
       await trx.rollback().execute()
       this.resetCaches()
