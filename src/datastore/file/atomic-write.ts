@@ -236,6 +236,8 @@ function writeSmallFilesAtomic(
   items: readonly AtomicWriteItem[],
   options: AtomicWriteOptions,
 ): AtomicWriteResult[] {
+  // syncfs flushes the whole filesystem, other processes' data included: worth it only for big batches.
+  const syncAll = options.fsync && items.length >= SYNCFS_MIN_FILES && canSyncFilesystem()
   const temps: string[] = []
   const renamed: string[] = []
   const made = new Set<string>()
@@ -264,7 +266,7 @@ function writeSmallFilesAtomic(
           const all = Buffer.concat(item.chunks as Uint8Array[])
           while (written < size) written += writevSync(fd, [all.subarray(written)])
         }
-        if (options.fsync && !SYNCFS_AVAILABLE) fsyncSync(fd)
+        if (options.fsync && !syncAll) fsyncSync(fd)
         const digest = hash?.digest('hex')
         results.push(
           digest === undefined ? { path: item.path, size } : { path: item.path, size, checksum: digest },
@@ -274,7 +276,7 @@ function writeSmallFilesAtomic(
       }
     }
     failedPath = ''
-    if (options.fsync && SYNCFS_AVAILABLE) syncFilesystem(path.dirname(items[0]!.path))
+    if (syncAll) syncFilesystem(path.dirname(items[0]!.path))
     for (let i = 0; i < items.length; i++) {
       failedPath = items[i]!.path
       renameSync(temps[i]!, items[i]!.path)
@@ -296,9 +298,17 @@ function writeSmallFilesAtomic(
   }
 }
 
-/** Whether `sync --file-system` (syncfs(2)) can flush a whole filesystem at once here. */
-const SYNCFS_AVAILABLE =
-  process.platform === 'linux' && spawnSync('sync', ['--help'], { stdio: 'ignore' }).status === 0
+/** Batches of at least this many small files are made durable with one syncfs instead of fsyncs. */
+const SYNCFS_MIN_FILES = 64
+
+let syncfsAvailable: boolean | undefined
+
+/** Whether `sync --file-system` (syncfs(2)) can flush a whole filesystem at once here (checked once). */
+function canSyncFilesystem(): boolean {
+  syncfsAvailable ??=
+    process.platform === 'linux' && spawnSync('sync', ['--help'], { stdio: 'ignore' }).status === 0
+  return syncfsAvailable
+}
 
 /** Flushes every dirty file of the filesystem holding `dir` to stable storage (syncfs). */
 function syncFilesystem(dir: string): void {
