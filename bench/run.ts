@@ -39,6 +39,16 @@ rows.push(
 rows.push(
   row(
     'W1',
+    'put vs durable files',
+    pick('putsPerSecond'),
+    'puts/s',
+    pick('baselineDurableWritePerSecond'),
+    'same durability as a put',
+  ),
+)
+rows.push(
+  row(
+    'W1',
     'putMany',
     pick('putManyPerSecond'),
     'datasets/s',
@@ -57,6 +67,10 @@ try {
   await butler.close()
   const repo = join(dir, 'repo')
   const child = (mode: string) => {
+    // Freed blocks of a deleted 100 MB file slow the next big write down for a while on this kind of
+    // disk; let that pass before any write is timed, butler's or baseline's.
+    if (mode === 'put' || mode === 'base-write')
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000)
     // Like the butler's put, the baseline writes a new file (not over the blocks of the last one).
     if (mode === 'base-write') rmSync(join(dir, 'base.bin'), { force: true })
     settle()
@@ -76,21 +90,25 @@ try {
   const times = { put: [] as number[], get: [] as number[], bw: [] as number[], br: [] as number[] }
   const peaks = { put: [] as number[], get: [] as number[] }
   let bytes = 0
-  for (let i = 0; i < Math.max(3, REPEAT); i++) {
+  // The disk's speed drifts during a run, so butler and baseline alternate which goes first.
+  for (let i = 0; i < Math.max(5, REPEAT); i++) {
     process.stderr.write(`W5 repetition ${i + 1}\n`)
-    const b = await openRun(repo, i)
-    void b
-    const put = child('put')
-    const get = child('get')
-    const bw = child('base-write')
-    const br = child('base-read')
+    await removePreviousPut(repo, i)
+    const order =
+      i % 2 === 0 ? ['put', 'get', 'base-write', 'base-read'] : ['base-write', 'base-read', 'put', 'get']
+    const r = Object.fromEntries(order.map((mode) => [mode, child(mode)]))
+    const put = r.put!
+    const get = r.get!
     bytes = put.bytes
     times.put.push(put.seconds)
     times.get.push(get.seconds)
-    times.bw.push(bw.seconds)
-    times.br.push(br.seconds)
+    times.bw.push(r['base-write']!.seconds)
+    times.br.push(r['base-read']!.seconds)
     peaks.put.push(put.peakOverStart / put.bytes)
     peaks.get.push(get.peakOverStart / get.bytes)
+    process.stderr.write(
+      `  put ${ms(put.seconds)} get ${ms(get.seconds)} base-write ${ms(r['base-write']!.seconds)} base-read ${ms(r['base-read']!.seconds)}\n`,
+    )
   }
   const mb = bytes / 1e6
   rows.push(
@@ -113,6 +131,29 @@ try {
       'time <= 1.3x baseline',
     ),
   )
+  // This disk's large-write speed is bimodal (about 60 ms or 300 ms for 100 MB, for raw writes too), so
+  // the best of the repetitions is shown as well: it compares the work done, not the disk's mood.
+  const best = (xs: number[]) => Math.min(...xs)
+  rows.push(
+    row(
+      'W5',
+      'put 100 MB, best of runs',
+      mb / best(times.put),
+      'MB/s',
+      mb / best(times.bw),
+      'time <= 1.5x baseline',
+    ),
+  )
+  rows.push(
+    row(
+      'W5',
+      'get 100 MB, best of runs',
+      mb / best(times.get),
+      'MB/s',
+      mb / best(times.br),
+      'time <= 1.3x baseline',
+    ),
+  )
   rows.push(row('W5', 'put peak memory', median(peaks.put), 'x array size', undefined, '< 3x'))
   rows.push(row('W5', 'get peak memory', median(peaks.get), 'x array size', undefined, '< 3x'))
 } finally {
@@ -125,8 +166,12 @@ mkdirSync('.bench-out', { recursive: true })
 writeFileSync('.bench-out/results.json', `${JSON.stringify(json, null, 2)}\n`)
 process.stdout.write(`\n${JSON.stringify(json)}\n`)
 
+function ms(seconds: number): string {
+  return `${(seconds * 1000).toFixed(0)} ms`
+}
+
 /** Removes the previous repetition's W5 dataset so the next put is a fresh write. */
-async function openRun(repo: string, i: number): Promise<void> {
+async function removePreviousPut(repo: string, i: number): Promise<void> {
   if (i === 0) return
   const { openButler } = await import('../src/index.js')
   const butler = await openButler(repo)

@@ -4,7 +4,16 @@
  * Baselines, measured in the same run on the same disk: writing the same 10,000 JSON files with `fs`
  * plus inserting 10,000 rows in one SQLite transaction (W1); reading the same 10,000 files (W2).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { cleanup, dataIds, makeRepo, payload, scratch, settle } from './setup.js'
@@ -16,6 +25,8 @@ export interface W1W2Figures {
   readonly getsPerSecond: number
   readonly baselineWritePerSecond: number
   readonly baselineReadPerSecond: number
+  /** Files written with fsync and rename, rows committed one by one: the floor for durable single puts. */
+  readonly baselineDurableWritePerSecond: number
 }
 
 /** Runs W1 and W2 once in a fresh repository. */
@@ -69,7 +80,31 @@ export async function runW1W2(): Promise<W1W2Figures> {
     for (const d of ids) JSON.parse(readFileSync(join(base, String(d.visit), `${d.detector}.json`), 'utf8'))
     const baseReadSeconds = (performance.now() - t) / 1000
 
+    // A second write baseline with the durability a single put gives: each file written to a
+    // temporary name, fsynced and renamed, and each row committed on its own.
+    const durable = join(dir, 'durable')
+    for (let v = 1; v <= 1000; v++) mkdirSync(join(durable, String(v)), { recursive: true })
+    const db2 = new Database(join(dir, 'durable.sqlite3'))
+    db2.pragma('journal_mode = WAL')
+    db2.pragma('synchronous = NORMAL')
+    db2.exec('CREATE TABLE dataset (id TEXT PRIMARY KEY, visit INTEGER, detector INTEGER, path TEXT)')
+    const insert2 = db2.prepare('INSERT INTO dataset VALUES (?, ?, ?, ?)')
+    settle()
+    t = performance.now()
+    for (const [i, d] of ids.entries()) {
+      const target = join(durable, String(d.visit), `${d.detector}.json`)
+      const fd = openSync(`${target}.tmp`, 'wx')
+      writeSync(fd, texts[i]!)
+      fsyncSync(fd)
+      closeSync(fd)
+      renameSync(`${target}.tmp`, target)
+      insert2.run(`id-${i}`, d.visit, d.detector, `${d.visit}/${d.detector}.json`)
+    }
+    const durableSeconds = (performance.now() - t) / 1000
+    db2.close()
+
     return {
+      baselineDurableWritePerSecond: ids.length / durableSeconds,
       putsPerSecond: ids.length / putSeconds,
       putManyPerSecond: ids.length / putManySeconds,
       getsPerSecond: ids.length / getSeconds,
