@@ -63,6 +63,8 @@ export interface ReadCheckOptions {
   readonly expectedChecksum?: string | undefined
   /** Algorithm of `expectedChecksum` (default `blake2b`). */
   readonly algorithm?: ChecksumAlgorithm | undefined
+  /** How error messages name the file (e.g. its repository-relative path); default the path itself. */
+  readonly displayName?: string | undefined
 }
 
 /** Matches temporary file names made by these writers: `.<basename>.butler-tmp-<16 hex digits>`. */
@@ -341,7 +343,9 @@ export async function readFileChecked(file: string, options: ReadCheckOptions = 
     // Small file of known size: one synchronous read, then the same checks.
     const buffer = readFileSync(file)
     if (buffer.length !== expected) {
-      throw new ChecksumError(`File ${file} has ${buffer.length} bytes; ${expected} were recorded`)
+      throw new ChecksumError(
+        `File ${options.displayName ?? file} has ${buffer.length} bytes; ${expected} were recorded`,
+      )
     }
     if (options.expectedChecksum) {
       const actual = createChecksum(options.algorithm ?? 'blake2b')
@@ -349,7 +353,7 @@ export async function readFileChecked(file: string, options: ReadCheckOptions = 
         .digest('hex')
       if (actual !== options.expectedChecksum.toLowerCase()) {
         throw new ChecksumError(
-          `File ${file} has checksum ${actual}; ${options.expectedChecksum} was recorded`,
+          `File ${options.displayName ?? file} has checksum ${actual}; ${options.expectedChecksum} was recorded`,
         )
       }
     }
@@ -359,7 +363,9 @@ export async function readFileChecked(file: string, options: ReadCheckOptions = 
   try {
     const { size } = await handle.stat()
     if (options.expectedSize !== undefined && options.expectedSize >= 0 && size !== options.expectedSize) {
-      throw new ChecksumError(`File ${file} has ${size} bytes; ${options.expectedSize} were recorded`)
+      throw new ChecksumError(
+        `File ${options.displayName ?? file} has ${size} bytes; ${options.expectedSize} were recorded`,
+      )
     }
     const buffer = Buffer.allocUnsafe(size)
     const hash = options.expectedChecksum ? createChecksum(options.algorithm ?? 'blake2b') : undefined
@@ -376,7 +382,8 @@ export async function readFileChecked(file: string, options: ReadCheckOptions = 
         hashed = offset
       }
       const { bytesRead } = await reading
-      if (bytesRead === 0) throw new ChecksumError(`File ${file} shrank while being read`)
+      if (bytesRead === 0)
+        throw new ChecksumError(`File ${options.displayName ?? file} shrank while being read`)
       offset += bytesRead
     }
     if (hash && options.expectedChecksum) {
@@ -384,7 +391,7 @@ export async function readFileChecked(file: string, options: ReadCheckOptions = 
       const actual = hash.digest('hex')
       if (actual !== options.expectedChecksum.toLowerCase()) {
         throw new ChecksumError(
-          `File ${file} has checksum ${actual}; ${options.expectedChecksum} was recorded`,
+          `File ${options.displayName ?? file} has checksum ${actual}; ${options.expectedChecksum} was recorded`,
         )
       }
     }

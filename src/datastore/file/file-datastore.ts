@@ -270,6 +270,7 @@ export class FileDatastore implements Datastore {
     const formatter = this.options.formatters.getByName(record.formatter)
     const storedClass = this.options.storageClasses.get(record.storageClass)
     const bytes = await readFileChecked(this.absolute(record.path), {
+      displayName: record.path,
       ...(record.fileSize >= 0 ? { expectedSize: record.fileSize } : {}),
       ...(options.verifyChecksum && record.checksum
         ? { expectedChecksum: record.checksum, algorithm: CHECKSUM_ALGORITHM }
