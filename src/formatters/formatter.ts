@@ -121,3 +121,20 @@ export function checkWrite(
     )
   }
 }
+
+const UTF8_DECODER = new TextDecoder('utf-8', { fatal: true })
+const UTF8_ENCODER = new TextEncoder()
+
+/** Encodes text as UTF-8 bytes. */
+export function encodeUtf8(text: string): Uint8Array {
+  return UTF8_ENCODER.encode(text)
+}
+
+/** Decodes UTF-8 bytes, or throws the formatter's `FormatterError` saying the file is not UTF-8. */
+export function decodeUtf8(formatter: Formatter, bytes: Uint8Array, ctx: FormatterReadContext): string {
+  try {
+    return UTF8_DECODER.decode(bytes)
+  } catch (cause) {
+    throw decodeError(formatter, ctx, 'it is not valid UTF-8', cause)
+  }
+}

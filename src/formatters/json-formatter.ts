@@ -5,6 +5,8 @@ import {
   checkDecoded,
   checkWrite,
   decodeError,
+  decodeUtf8,
+  encodeUtf8,
   type Formatter,
   type FormatterReadContext,
   type FormatterWriteContext,
@@ -35,7 +37,7 @@ export class JsonFormatter implements Formatter {
     if (indent !== undefined && !(Number.isSafeInteger(indent) && (indent as number) >= 0)) {
       throw new FormatterError(`JsonFormatter write parameter 'indent' must be a non-negative integer`)
     }
-    if (typeof obj === 'number' && !Number.isFinite(obj)) return [new TextEncoder().encode(String(obj))]
+    if (typeof obj === 'number' && !Number.isFinite(obj)) return [encodeUtf8(String(obj))]
     let text: string
     try {
       text = JSON.stringify(obj, rejectNonFinite, indent as number | undefined)
@@ -45,19 +47,14 @@ export class JsonFormatter implements Formatter {
         cause,
       })
     }
-    return [new TextEncoder().encode(text)]
+    return [encodeUtf8(text)]
   }
 
   async fromBytes(
     bytes: Uint8Array,
     ctx: FormatterReadContext,
   ): Promise<{ value: unknown; appliedParameters: readonly string[] }> {
-    let text: string
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-    } catch (cause) {
-      throw decodeError(this, ctx, 'it is not valid UTF-8', cause)
-    }
+    const text = decodeUtf8(this, bytes, ctx)
     let value: unknown
     const trimmed = text.trim()
     if (ctx.storageClass.type === 'number' && Object.hasOwn(NON_FINITE, trimmed)) {

@@ -3,7 +3,8 @@
 import {
   checkDecoded,
   checkWrite,
-  decodeError,
+  decodeUtf8,
+  encodeUtf8,
   type Formatter,
   type FormatterReadContext,
   type FormatterWriteContext,
@@ -17,19 +18,14 @@ export class TextFormatter implements Formatter {
 
   async toBytes(obj: unknown, ctx: FormatterWriteContext): Promise<Uint8Array[]> {
     checkWrite(this, obj, ctx, { types: ['string'], writeParameters: [] })
-    return [new TextEncoder().encode(obj as string)]
+    return [encodeUtf8(obj as string)]
   }
 
   async fromBytes(
     bytes: Uint8Array,
     ctx: FormatterReadContext,
   ): Promise<{ value: unknown; appliedParameters: readonly string[] }> {
-    let value: string
-    try {
-      value = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-    } catch (cause) {
-      throw decodeError(this, ctx, 'it is not valid UTF-8', cause)
-    }
+    const value = decodeUtf8(this, bytes, ctx)
     checkDecoded(this, value, ctx)
     return { value, appliedParameters: [] }
   }

@@ -6,6 +6,8 @@ import {
   checkDecoded,
   checkWrite,
   decodeError,
+  decodeUtf8,
+  encodeUtf8,
   type Formatter,
   type FormatterReadContext,
   type FormatterWriteContext,
@@ -48,7 +50,7 @@ export class YamlFormatter implements Formatter {
         cause,
       })
     }
-    return [new TextEncoder().encode(text)]
+    return [encodeUtf8(text)]
   }
 
   async fromBytes(
@@ -57,7 +59,7 @@ export class YamlFormatter implements Formatter {
   ): Promise<{ value: unknown; appliedParameters: readonly string[] }> {
     let value: unknown
     try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+      const text = decodeUtf8(this, bytes, ctx)
       value = parse(text, PARSE_OPTIONS)
     } catch (cause) {
       throw decodeError(this, ctx, `invalid YAML (${(cause as Error).message})`, cause)
