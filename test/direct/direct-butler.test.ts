@@ -221,6 +221,39 @@ describe('DirectButler', () => {
     assert.deepEqual(await butler.verify(), [])
   })
 
+  it('takes formatters and file templates from butler.yaml', async () => {
+    const custom = join(base, 'custom')
+    await createRepository(custom, {
+      config: {
+        datastore: {
+          formatters: { meta: 'YamlFormatter', 'instrument+visit+detector': 'JsonFormatter' },
+          templates: { meta: '{run}/{datasetType}/{visit:08d}/d{detector}' },
+        },
+      },
+    })
+    const b = await openButler(custom, { run: 'r' })
+    try {
+      await b.insertDimensionRecords('instrument', [{ name: 'HSC' }])
+      await b.insertDimensionRecords('physical_filter', [{ instrument: 'HSC', name: 'HSC-R', band: 'r' }])
+      await b.insertDimensionRecords('day_obs', [{ instrument: 'HSC', id: 20130617 }])
+      await b.insertDimensionRecords('detector', [{ instrument: 'HSC', id: 16, full_name: '1_36' }])
+      await b.insertDimensionRecords('visit', [
+        { instrument: 'HSC', id: 42, name: 'v', physical_filter: 'HSC-R', day_obs: 20130617 },
+      ])
+      const dims = b.universe.group(['instrument', 'visit', 'detector'])
+      await b.registerDatasetType(new DatasetType('meta', dims, 'StructuredDataDict'))
+      await b.registerDatasetType(new DatasetType('other', dims, 'StructuredDataList'))
+      const id = { instrument: 'HSC', visit: 42, detector: 16 }
+      await b.put({ k: 'v' }, 'meta', id)
+      await b.put([1, 2], 'other', id)
+      assert.equal(relative(custom, fileURLToPath(await b.getURI('meta', id))), 'r/meta/00000042/d16.yaml')
+      assert.match(await b.getURI('other', id), /\.json$/)
+      assert.deepEqual(await b.get('meta', id), { k: 'v' })
+    } finally {
+      await b.close()
+    }
+  })
+
   it('refuses a corrupt butler.yaml with a config error', async () => {
     const copy = join(base, 'corrupt')
     await createRepository(copy)
