@@ -9,7 +9,10 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { type ImportFigures, importFixture, runImportBench } from './import.js'
+import { type IngestFigures, medianIngestFigures, runIngestBench } from './ingest.js'
 import { cleanup, makeRepo, median, scratch, settle } from './setup.js'
+import { runTransfer, type TransferFigures } from './transfer.js'
 import { runW1W2, type W1W2Figures } from './w1-w2.js'
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3)
@@ -58,6 +61,57 @@ rows.push(
 )
 rows.push(
   row('W2', 'get', pick('getsPerSecond'), 'gets/s', pick('baselineReadPerSecond'), '>= 10,000 gets/s'),
+)
+
+// Import of hsc-rc2-subset.yaml (registry only) against raw inserts of the same rows.
+const importFile = importFixture()
+if (importFile) {
+  const imports: ImportFigures[] = []
+  for (let i = 0; i < REPEAT; i++) {
+    process.stderr.write(`Import repetition ${i + 1}/${REPEAT}\n`)
+    imports.push(await runImportBench(importFile))
+  }
+  const records = imports[0]!.records
+  const seconds = median(imports.map((f) => f.seconds))
+  const baseline = median(imports.map((f) => f.baselineSeconds))
+  rows.push(row('import', 'hsc-rc2-subset.yaml', seconds, 's', undefined, '<= 2 s'))
+  rows.push(row('import', 'records', records / seconds, 'records/s', records / baseline, 'raw inserts'))
+} else {
+  process.stderr.write('Import benchmark skipped: ../shared/fixtures/daf_butler not found\n')
+}
+
+// Ingest of 10,000 1 KiB files with copy and link, against cp -r / cp -rl of the same files.
+const ingests: IngestFigures[] = []
+for (let i = 0; i < REPEAT; i++) {
+  process.stderr.write(`Ingest repetition ${i + 1}/${REPEAT}\n`)
+  ingests.push(await runIngestBench())
+}
+const ingest = medianIngestFigures(ingests)
+rows.push(
+  row(
+    'ingest',
+    'copy vs cp -r',
+    ingest.copyPerSecond,
+    'files/s',
+    ingest.cpPerSecond,
+    'time <= 1.5x baseline',
+  ),
+)
+rows.push(
+  row(
+    'ingest',
+    'copy vs copyFile + sync',
+    ingest.copyPerSecond,
+    'files/s',
+    ingest.nodeDurableCopyPerSecond,
+    '',
+  ),
+)
+rows.push(
+  row('ingest', 'copy vs same tree + sync', ingest.copyPerSecond, 'files/s', ingest.treeCopyPerSecond, ''),
+)
+rows.push(
+  row('ingest', 'link vs cp -rl', ingest.linkPerSecond, 'files/s', ingest.lnPerSecond, '>= 5,000 files/s'),
 )
 
 // W5: each measurement in its own process, so peak memory is measured cleanly.
@@ -136,6 +190,40 @@ try {
 } finally {
   await cleanup(dir)
 }
+
+// Transfer of 10,000 datasets between two repositories.
+const transfers: TransferFigures[] = []
+for (let i = 0; i < REPEAT; i++) {
+  process.stderr.write(`Transfer repetition ${i + 1}/${REPEAT}\n`)
+  transfers.push(await runTransfer())
+}
+const pickTransfer = (k: keyof TransferFigures) => median(transfers.map((f) => f[k]))
+rows.push(
+  row(
+    'transfer',
+    'copy',
+    pickTransfer('copyPerSecond'),
+    'datasets/s',
+    pickTransfer('baselineCopyPerSecond'),
+    '',
+  ),
+  row(
+    'transfer',
+    'copy vs durable copy',
+    pickTransfer('copyPerSecond'),
+    'datasets/s',
+    pickTransfer('baselineDurableCopyPerSecond'),
+    '',
+  ),
+  row(
+    'transfer',
+    'link',
+    pickTransfer('linkPerSecond'),
+    'datasets/s',
+    pickTransfer('baselineLinkPerSecond'),
+    '',
+  ),
+)
 
 printTable(rows)
 const json = { date: new Date().toISOString(), repeat: REPEAT, node: process.version, rows }

@@ -6,11 +6,19 @@
 import type { DatasetIdGenerationMode } from './datasets/dataset-id.js'
 import type { DatasetRef } from './datasets/dataset-ref.js'
 import type { DatasetType } from './datasets/dataset-type.js'
-import type { VerifyProblem } from './datastore/datastore.js'
+import type { TransferMode, VerifyProblem } from './datastore/datastore.js'
 import type { DataCoordinate, DataId } from './dimensions/data-coordinate.js'
 import type { DataIdValue, DimensionRecord } from './dimensions/dimension-record.js'
 import type { DimensionUniverse } from './dimensions/dimension-universe.js'
-import type { CollectionRecord, InsertRecordsOptions } from './registry/registry.js'
+import type {
+  CollectionInfo,
+  CollectionType,
+  DatasetAssociation,
+  DatasetAssociationQuery,
+  InsertRecordsOptions,
+  QueryCollectionsOptions,
+} from './registry/registry.js'
+import type { Timespan } from './time/timespan.js'
 
 /** A dataset type given by name or definition. */
 export type DatasetTypeArg = string | DatasetType
@@ -23,6 +31,11 @@ export interface GetOptions {
   readonly parameters?: Readonly<Record<string, unknown>>
   /** Verify the recorded checksum before decoding. */
   readonly verifyChecksum?: boolean
+  /**
+   * Validity time for calibration dataset types; by default the timespan of a temporal dimension
+   * (exposure, visit) in the data ID.
+   */
+  readonly timespan?: Timespan
 }
 
 /** Options of writes. */
@@ -31,6 +44,62 @@ export interface PutOptions {
   readonly run?: string
   /** How the new dataset's UUID is made (default UNIQUE: a random UUIDv7). */
   readonly idGenerationMode?: DatasetIdGenerationMode
+}
+
+/** A dataset backed by an ingested file, given by type and data ID (its ID is generated). */
+export interface IngestDatasetSpec {
+  readonly datasetType: DatasetTypeArg
+  readonly dataId: DataId
+}
+
+/** An existing file to ingest and the datasets it backs (one file may back several). */
+export interface IngestFile {
+  /** Absolute or relative path, or `file://` URI. */
+  readonly path: string
+  /** Resolved refs (imported with their IDs and runs) or type + data ID pairs (into the ingest's run). */
+  readonly refs: readonly (DatasetRef | IngestDatasetSpec)[]
+  /** Formatter name; default: one that reads the file's extension for the storage class. */
+  readonly formatter?: string
+}
+
+/** Options of `ingest`. */
+export interface IngestFilesOptions {
+  /** How files become artifacts (default `auto`); see `TransferMode`. */
+  readonly transfer?: TransferMode
+  /** RUN for type + data ID items (default: the butler's run); registered if missing. */
+  readonly run?: string
+  /** How IDs of type + data ID items are made (default UNIQUE). */
+  readonly idGenerationMode?: DatasetIdGenerationMode
+  /** Skip datasets already in the registry (a file whose datasets all exist is not touched). */
+  readonly skipExisting?: boolean
+  /** Record file sizes and checksums (default true). */
+  readonly recordValidationInfo?: boolean
+  /** Told how many more files were placed, as the ingest goes. */
+  readonly onProgress?: (files: number) => void
+}
+
+/** Options of `retrieveArtifacts`. */
+export interface RetrieveArtifactsOptions {
+  /** `copy` (default), `link`, `hardlink`, `symlink` or `relsymlink`; `move` is refused. */
+  readonly transfer?: TransferMode
+  /** Keep each file's path relative to the datastore root (default true); else only its name. */
+  readonly preservePath?: boolean
+  /** Replace existing files (default false: an existing file is an error and nothing is written). */
+  readonly overwrite?: boolean
+  /** Told how many more files were written, as the retrieval goes. */
+  readonly onProgress?: (files: number) => void
+}
+
+/** Options of `ingestZip`. */
+export interface IngestZipOptions {
+  /** How the zip gets into the datastore (default `auto`: copied, or used in place inside the root). */
+  readonly transfer?: TransferMode
+  /** Insert the dimension records stored in the zip's index (default false). */
+  readonly transferDimensions?: boolean
+  /** Check the zip and report its datasets, writing nothing. */
+  readonly dryRun?: boolean
+  /** Leave out datasets already in the repository instead of failing (default false). */
+  readonly skipExisting?: boolean
 }
 
 /** One item of `putMany`. */
@@ -66,6 +135,15 @@ export interface DeferredDatasetHandle {
   }): Promise<unknown>
 }
 
+/** An edit of a CHAINED collection's children. */
+export type ChainEdit =
+  | {
+      readonly mode: 'redefine' | 'extend' | 'prepend' | 'remove'
+      readonly children: readonly string[]
+      readonly flatten?: boolean
+    }
+  | { readonly mode: 'pop'; readonly positions?: readonly number[] }
+
 /** Options of `pruneDatasets`. */
 export interface PruneOptions {
   /** Delete the artifacts (default true). */
@@ -93,6 +171,25 @@ export interface Butler {
   ): Promise<DatasetRef>
   /** Stores many objects in one transaction with batched I/O. */
   putMany(items: readonly PutItem[], options?: PutOptions): Promise<DatasetRef[]>
+  /**
+   * Registers existing files as datasets in one transaction, transferring them as `transfer` says;
+   * returns the refs of every item in order (with `skipExisting`, existing ones for skipped items).
+   */
+  ingest(files: readonly IngestFile[], options?: IngestFilesOptions): Promise<DatasetRef[]>
+  /** Copies (or links) datasets' artifacts into a folder and returns the paths written. */
+  retrieveArtifacts(
+    refs: readonly DatasetRef[],
+    destination: string,
+    options?: RetrieveArtifactsOptions,
+  ): Promise<string[]>
+  /** Writes datasets' artifacts into one zip with an index (`_butler_zip_index.json`); returns its path. */
+  retrieveArtifactsZip(
+    refs: readonly DatasetRef[],
+    destination: string,
+    options?: { readonly overwrite?: boolean },
+  ): Promise<string>
+  /** Ingests a zip made by `retrieveArtifactsZip` (same UUIDs; runs and dataset types created as needed). */
+  ingestZip(zipPath: string, options?: IngestZipOptions): Promise<DatasetRef[]>
   /** Finds and reads a dataset (a component with `calexp.wcs`). */
   get(datasetType: DatasetTypeArg | DatasetRef, dataId?: DataId, options?: GetOptions): Promise<unknown>
   /** Finds and reads many datasets with batched lookups and I/O. */
@@ -103,17 +200,21 @@ export interface Butler {
     dataId?: DataId,
     options?: GetOptions,
   ): Promise<DeferredDatasetHandle>
-  /** Finds a dataset's ref without reading it. */
+  /** Finds a dataset's ref without reading it (calibrations: see `GetOptions.timespan`). */
   findDataset(
     datasetType: DatasetTypeArg,
     dataId?: DataId,
-    options?: { readonly collections?: readonly string[] },
+    options?: { readonly collections?: readonly string[]; readonly timespan?: Timespan },
   ): Promise<DatasetRef | undefined>
   /** Whether a dataset is recorded and stored (with `fullCheck`, whether its artifact is really there). */
   exists(
     datasetType: DatasetTypeArg | DatasetRef,
     dataId?: DataId,
-    options?: { readonly collections?: readonly string[]; readonly fullCheck?: boolean },
+    options?: {
+      readonly collections?: readonly string[]
+      readonly fullCheck?: boolean
+      readonly timespan?: Timespan
+    },
   ): Promise<DatasetExistence>
   /** URI of a dataset's artifact; with `predict`, where it would be written. */
   getURI(
@@ -125,8 +226,47 @@ export interface Butler {
   registerDatasetType(datasetType: DatasetType): Promise<boolean>
   getDatasetType(name: string): Promise<DatasetType>
   queryDatasetTypes(pattern?: string): Promise<DatasetType[]>
+  /** Deletes dataset type definitions (names or globs) that have no datasets; returns the names removed. */
+  removeDatasetType(pattern: string | readonly string[]): Promise<string[]>
   registerRun(name: string, doc?: string): Promise<boolean>
-  queryCollections(pattern?: string): Promise<CollectionRecord[]>
+  /** Registers a collection of any type; false if it already exists with that type. */
+  registerCollection(name: string, type: CollectionType, doc?: string): Promise<boolean>
+  /** Collections matching names or globs (see `Registry.queryCollections`). */
+  queryCollections(
+    pattern?: string | readonly string[],
+    options?: QueryCollectionsOptions,
+  ): Promise<CollectionInfo[]>
+  /** Deletes TAGGED, CHAINED and CALIBRATION collections (not their datasets); see `removeRuns` for RUNs. */
+  removeCollections(
+    names: readonly string[],
+    options?: { readonly removeFromParents?: boolean },
+  ): Promise<void>
+  setCollectionDocumentation(name: string, doc: string): Promise<void>
+  /** Direct children of a CHAINED collection. */
+  getCollectionChain(parent: string): Promise<string[]>
+  /**
+   * Edits a CHAINED collection (created if missing for `redefine`, `extend` and `prepend`) and returns
+   * its new children. `pop` takes positions (negative ones count from the end; default the first).
+   */
+  editCollectionChain(parent: string, edit: ChainEdit): Promise<string[]>
+  /** Adds datasets to a TAGGED collection (created if missing). */
+  associate(collection: string, refs: readonly DatasetRef[]): Promise<void>
+  /** Removes datasets from a TAGGED collection. */
+  disassociate(collection: string, refs: readonly DatasetRef[]): Promise<void>
+  /** Adds datasets to a CALIBRATION collection (created if missing) with a validity range. */
+  certify(collection: string, refs: readonly DatasetRef[], timespan: Timespan): Promise<void>
+  /** Removes validity within `timespan` (clipping or splitting ranges). */
+  decertify(
+    collection: string,
+    datasetType: string,
+    timespan: Timespan,
+    options?: { readonly dataIds?: readonly DataId[] },
+  ): Promise<void>
+  /** Memberships of a dataset type's datasets in collections. */
+  queryDatasetAssociations(
+    datasetType: string,
+    options?: DatasetAssociationQuery,
+  ): Promise<DatasetAssociation[]>
   insertDimensionRecords(
     element: string,
     records: readonly (DimensionRecord | Readonly<Record<string, unknown>>)[],
@@ -140,8 +280,11 @@ export interface Butler {
   /** Validates a data ID and attaches implied values and dimension records. */
   expandDataId(dataId: DataId, options?: { readonly datasetType?: DatasetTypeArg }): Promise<DataCoordinate>
 
-  /** Deletes RUN collections with all their datasets and artifacts. */
-  removeRuns(names: readonly string[]): Promise<void>
+  /**
+   * Deletes RUN collections with all their datasets and artifacts; a run listed by a chain is an
+   * `OrphanedRecordError` unless `unlinkFromChains` removes it from its chains first.
+   */
+  removeRuns(names: readonly string[], options?: { readonly unlinkFromChains?: boolean }): Promise<void>
   /** Deletes datasets' artifacts, and with `purge` their registry entries (two-phase). */
   pruneDatasets(refs: readonly DatasetRef[], options?: PruneOptions): Promise<void>
   /** Runs `fn` in one transaction: registry changes commit together, and files written are removed on failure. */

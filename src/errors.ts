@@ -101,6 +101,9 @@ export const InputError = userError('input', 'InputError')
 export type InputError = InstanceType<typeof InputError>
 export const ReadParameterError = userError('read_parameter', 'ReadParameterError')
 export type ReadParameterError = InstanceType<typeof ReadParameterError>
+/** A malformed or incompatible export file; the message names the entry. */
+export const ExportFileError = userError('export_file', 'ExportFileError')
+export type ExportFileError = InstanceType<typeof ExportFileError>
 
 /** True when `error` is a user error (printed without a stack trace by the CLI). */
 export function isUserError(error: unknown): error is ButlerUserError {

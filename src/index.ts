@@ -6,14 +6,20 @@
  */
 export type {
   Butler,
+  ChainEdit,
   DatasetExistence,
   DatasetTypeArg,
   DeferredDatasetHandle,
   GetItem,
   GetOptions,
+  IngestDatasetSpec,
+  IngestFile,
+  IngestFilesOptions,
+  IngestZipOptions,
   PruneOptions,
   PutItem,
   PutOptions,
+  RetrieveArtifactsOptions,
 } from './butler.js'
 export type { CreateRepositoryOptions, OpenButlerOptions } from './create-butler.js'
 export { createRepository, openButler, readRepoConfig } from './create-butler.js'
@@ -24,9 +30,21 @@ export { DatasetType, splitDatasetTypeName } from './datasets/dataset-type.js'
 export type { NdArray } from './datasets/ndarray.js'
 export { createNdArray, isNdArray } from './datasets/ndarray.js'
 export { StorageClass, StorageClassFactory } from './datasets/storage-class.js'
-export type { Datastore, VerifyProblem } from './datastore/datastore.js'
+export type { Datastore, TransferMode, VerifyProblem } from './datastore/datastore.js'
+export { TRANSFER_MODES } from './datastore/datastore.js'
 export * from './dimensions/index.js'
 export { DirectButler } from './direct/direct-butler.js'
+export type { TransferFromOptions } from './direct/transfer.js'
 export * from './errors.js'
-export type { CollectionRecord, CollectionType, Registry } from './registry/registry.js'
+export type {
+  CollectionInfo,
+  CollectionRecord,
+  CollectionType,
+  DatasetAssociation,
+  DatasetAssociationQuery,
+  QueryCollectionsOptions,
+  Registry,
+} from './registry/registry.js'
 export * from './time/index.js'
+export * from './transfers/index.js'
+export { parseZipIndex, ZIP_INDEX_NAME, type ZipIndex } from './transfers/zip-index.js'

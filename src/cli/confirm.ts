@@ -10,11 +10,7 @@ import { InputError } from '../errors.js'
  */
 export async function confirm(question: string, noConfirm: boolean): Promise<boolean> {
   if (noConfirm) return true
-  if (!process.stdin.isTTY) {
-    throw new InputError(
-      'Refusing to delete without confirmation: stdin is not a terminal; pass --no-confirm to proceed',
-    )
-  }
+  assertCanConfirm(noConfirm)
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
     const answer = await rl.question(`${question} [y/N] `)
@@ -22,4 +18,15 @@ export async function confirm(question: string, noConfirm: boolean): Promise<boo
   } finally {
     rl.close()
   }
+}
+
+/**
+ * Refuses at once when a confirmation will be needed but cannot be asked (stdin is not a terminal),
+ * so a destructive command fails before it prints or looks anything up.
+ */
+export function assertCanConfirm(noConfirm: boolean): void {
+  if (noConfirm || process.stdin.isTTY) return
+  throw new InputError(
+    'Refusing to delete without confirmation: stdin is not a terminal; pass --no-confirm to proceed',
+  )
 }

@@ -3,15 +3,19 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { readPackageFile } from '../internal/package-files.js'
+import { registerCollectionCommands } from './commands/collections.js'
 import { registerConfigDumpCommand } from './commands/config-dump.js'
 import { registerCreateCommand } from './commands/create.js'
 import { registerDatasetTypeCommands } from './commands/dataset-types.js'
 import { registerDemoCommand } from './commands/demo.js'
 import { registerDimensionRecordCommands } from './commands/dimension-records.js'
 import { registerGetCommand } from './commands/get.js'
+import { registerImportExportCommands } from './commands/import-export.js'
+import { registerIngestFilesCommand } from './commands/ingest-files.js'
 import { registerPutCommand } from './commands/put.js'
 import { registerQueryCommands } from './commands/query.js'
 import { registerRemoveCommands } from './commands/remove.js'
+import { registerTransferCommands } from './commands/transfer.js'
 import { registerVerifyCommand } from './commands/verify.js'
 import { LOG_LEVELS, parseLevel, setLogLevels } from './log.js'
 import { collect } from './options.js'
@@ -47,9 +51,13 @@ export function createProgram(): Command {
   registerDatasetTypeCommands(program)
   registerDimensionRecordCommands(program)
   registerQueryCommands(program)
+  registerCollectionCommands(program)
   registerPutCommand(program)
   registerGetCommand(program)
+  registerImportExportCommands(program)
+  registerIngestFilesCommand(program)
   registerRemoveCommands(program)
+  registerTransferCommands(program)
   registerVerifyCommand(program)
   return program
 }

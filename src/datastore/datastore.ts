@@ -30,6 +30,86 @@ export interface VerifyProblem {
   readonly repaired: boolean
 }
 
+/**
+ * How an existing file becomes a datastore artifact (the reference's transfer modes).
+ * - `auto`: files inside the root are used in place (`none`), files outside are `link`ed.
+ * - `copy`: atomic copy; `move`: rename (copy + delete across devices).
+ * - `link`: hard link, falling back to a symlink; `hardlink`, `symlink`, `relsymlink` (relative symlink).
+ * - `direct`: no transfer; the record keeps the absolute URI and the butler never deletes the file.
+ * - `split`: inside the root like `none`, outside like `direct`.
+ * - `none`: the file already is inside the root; its relative path is recorded.
+ */
+export const TRANSFER_MODES = [
+  'auto',
+  'copy',
+  'move',
+  'link',
+  'hardlink',
+  'symlink',
+  'relsymlink',
+  'direct',
+  'split',
+  'none',
+] as const
+export type TransferMode = (typeof TRANSFER_MODES)[number]
+
+/** One existing file to ingest, backing one or more datasets (refs with the same dataset type). */
+export interface FileDataset {
+  /** Absolute path, `file://` URI, or a path relative to the working directory. */
+  readonly path: string
+  readonly refs: readonly DatasetRef[]
+  /** Formatter name (as in the formatter config); default from the file's extension or the lookup config. */
+  readonly formatter?: string
+}
+
+/** Options of `Datastore.ingest`. */
+export interface IngestOptions {
+  readonly transfer?: TransferMode
+  /** Record size (and checksum, when configured); false records size -1 and no checksum (default true). */
+  readonly recordValidationInfo?: boolean
+  /**
+   * Datastore-relative destination per file (same order as the files) instead of the file template;
+   * used by transfers between repositories to keep the source's layout.
+   */
+  readonly targetPaths?: readonly (string | undefined)[]
+  /** Checksums to record as given instead of computing them (transfers). */
+  readonly checksums?: readonly (string | null | undefined)[]
+  /** Told how many more files were placed, as the ingest goes (for progress bars). */
+  readonly onProgress?: (files: number) => void
+}
+
+/** A zip of artifacts ingested whole (see `Datastore.ingestZip`). */
+export interface ZipDataset {
+  /** Absolute path of the zip file. */
+  readonly path: string
+  /** File name it is stored under (`<uuid5>.zip`). */
+  readonly name: string
+  /** The members and the datasets each one holds, with what their records say. */
+  readonly members: readonly {
+    readonly member: string
+    readonly refs: readonly DatasetRef[]
+    readonly formatter: string
+    readonly storageClass: string
+    readonly checksum: string | null
+    readonly fileSize: number
+  }[]
+}
+
+/** One stored artifact of a dataset, as transfers and retrieval see it. */
+export interface ArtifactInfo {
+  readonly datasetId: string
+  /** '' for the whole dataset, or the component stored in this file. */
+  readonly component: string
+  /** The recorded path: datastore-relative, absolute URI (`direct`), or with a `#zip-path=` fragment. */
+  readonly path: string
+  /** Absolute local path of the file (the zip file for zip members). */
+  readonly absolutePath: string
+  readonly formatter: string
+  readonly storageClass: string
+  readonly checksum: string | null
+  readonly fileSize: number
+}
+
 /** Stores and retrieves dataset artifacts keyed by resolved refs. */
 export interface Datastore {
   /** Name recorded with every artifact (`FileDatastore@<root>`). */
@@ -56,6 +136,18 @@ export interface Datastore {
   trash(refs: readonly DatasetRef[]): Promise<void>
   /** Phase two: delete trashed artifacts no longer used by any record; returns how many files went. */
   emptyTrash(): Promise<number>
+  /**
+   * Registers existing files as the artifacts of datasets already in the registry transaction in
+   * progress, transferring them as `options.transfer` says; files placed are undone with `undo`.
+   */
+  ingest(files: readonly FileDataset[], options: IngestOptions, undo: UndoLog): Promise<void>
+  /** Stored artifacts of datasets (missing ones are left out). */
+  artifacts(refs: readonly DatasetRef[]): Promise<ArtifactInfo[]>
+  /**
+   * Stores a zip whole as the artifacts of datasets already in the registry transaction in progress:
+   * each record points at its member (`<zip>#zip-path=<member>`); the placed zip is undone with `undo`.
+   */
+  ingestZip(zip: ZipDataset, options: { readonly transfer?: TransferMode }, undo: UndoLog): Promise<void>
   /** Checks artifacts against records; with `repair`, removes leftovers of interrupted writes and deletes. */
   verify(options?: { readonly repair?: boolean; readonly checksums?: boolean }): Promise<VerifyProblem[]>
 }

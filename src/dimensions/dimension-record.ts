@@ -85,9 +85,10 @@ export class DimensionRecord {
     })
   }
 
-  /** Whether two records hold the same values. */
+  /** Whether two records hold the same values for the same element (by name and fields, so records of
+   * equal universes in two repositories compare equal). */
   equals(other: DimensionRecord): boolean {
-    if (other.element !== this.element) return false
+    if (other.element !== this.element && !sameShape(this.element, other.element)) return false
     return this.element.fields.every((f) => sameValue(this.values[f.name], other.values[f.name]))
   }
 
@@ -157,6 +158,14 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `string '${value}'`
   if (typeof value === 'number') return `number ${value}`
   return typeof value
+}
+
+function sameShape(a: DimensionElement, b: DimensionElement): boolean {
+  return (
+    a.name === b.name &&
+    a.fields.length === b.fields.length &&
+    a.fields.every((f, i) => f.name === b.fields[i]?.name)
+  )
 }
 
 function sameValue(a: RecordValue | undefined, b: RecordValue | undefined): boolean {

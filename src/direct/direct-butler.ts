@@ -4,14 +4,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type {
   Butler,
+  ChainEdit,
   DatasetExistence,
   DatasetTypeArg,
   DeferredDatasetHandle,
   GetItem,
   GetOptions,
+  IngestFile,
+  IngestFilesOptions,
+  IngestZipOptions,
   PruneOptions,
   PutItem,
   PutOptions,
+  RetrieveArtifactsOptions,
 } from '../butler.js'
 import { DatasetRef } from '../datasets/dataset-ref.js'
 import { type DatasetType, splitDatasetTypeName } from '../datasets/dataset-type.js'
@@ -26,10 +31,25 @@ import {
   DatasetTypeError,
   InputError,
   MissingCollectionError,
+  OrphanedRecordError,
   UnknownComponentError,
 } from '../errors.js'
 import { UndoLog } from '../internal/undo-log.js'
-import type { CollectionRecord, InsertRecordsOptions, Registry } from '../registry/registry.js'
+import type {
+  CollectionInfo,
+  CollectionType,
+  DatasetAssociation,
+  DatasetAssociationQuery,
+  InsertRecordsOptions,
+  QueryCollectionsOptions,
+  Registry,
+} from '../registry/registry.js'
+import type { Timespan } from '../time/timespan.js'
+import { ingestZip, retrieveArtifacts, retrieveArtifactsZip } from './artifacts.js'
+import { calibrationLookup } from './calibration-lookup.js'
+import { editCollectionChain, removeCollections, unlinkFromParents } from './collection-edits.js'
+import { ingest } from './ingest.js'
+import { type TransferFromOptions, transferFrom } from './transfer.js'
 
 /** Options of a `DirectButler`. */
 export interface DirectButlerOptions {
@@ -93,6 +113,14 @@ export class DirectButler implements Butler {
       this.knownRuns.clear()
       throw error
     }
+  }
+
+  /**
+   * Runs `fn` in `transaction()` and hands it the undo log of that transaction, for operations kept
+   * in their own modules (ingest, import, transfers) that write files.
+   */
+  writeTransaction<T>(fn: (undo: UndoLog) => Promise<T>): Promise<T> {
+    return this.transaction(() => fn(this.undoScope.getStore()!))
   }
 
   async put(
@@ -165,18 +193,60 @@ export class DirectButler implements Butler {
     })
   }
 
+  ingest(files: readonly IngestFile[], options: IngestFilesOptions = {}): Promise<DatasetRef[]> {
+    return ingest(this, files, options)
+  }
+
+  /** Copies datasets from another repository with their UUIDs and artifacts (see `transferFrom`). */
+  transferFrom(
+    source: DirectButler,
+    refs: readonly DatasetRef[],
+    options: TransferFromOptions = {},
+  ): Promise<DatasetRef[]> {
+    return transferFrom(this, source, refs, options)
+  }
+
+  retrieveArtifacts(
+    refs: readonly DatasetRef[],
+    destination: string,
+    options: RetrieveArtifactsOptions = {},
+  ): Promise<string[]> {
+    return retrieveArtifacts(this, refs, destination, options)
+  }
+
+  retrieveArtifactsZip(
+    refs: readonly DatasetRef[],
+    destination: string,
+    options: { readonly overwrite?: boolean } = {},
+  ): Promise<string> {
+    return retrieveArtifactsZip(this, refs, destination, options)
+  }
+
+  ingestZip(zipPath: string, options: IngestZipOptions = {}): Promise<DatasetRef[]> {
+    return ingestZip(this, zipPath, options)
+  }
+
   async get(
     datasetType: DatasetTypeArg | DatasetRef,
     dataId?: DataId,
     options: GetOptions = {},
   ): Promise<unknown> {
-    const ref = await this.resolveRef(datasetType, dataId, options.collections)
+    const ref = await this.resolveRef(datasetType, dataId, options.collections, options.timespan)
     return this.datastore.get(ref, readOptions(options))
   }
 
   async getMany(items: readonly (GetItem | DatasetRef)[], options: GetOptions = {}): Promise<unknown[]> {
     const refs: DatasetRef[] = new Array(items.length)
-    const groups = new Map<string, { resolved: ResolvedType; indices: number[]; dataIds: DataCoordinate[] }>()
+    const groups = new Map<
+      string,
+      {
+        resolved: ResolvedType
+        indices: number[]
+        dataIds: DataCoordinate[]
+        timespans: (Timespan | undefined)[]
+      }
+    >()
+    const collections = this.collectionsFor(options.collections)
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!
       if (item instanceof DatasetRef) {
@@ -186,10 +256,26 @@ export class DirectButler implements Butler {
       const name = typeof item.datasetType === 'string' ? item.datasetType : item.datasetType.name
       let group = groups.get(name)
       if (!group) {
-        group = { resolved: await this.resolveForRead(item.datasetType), indices: [], dataIds: [] }
+        group = {
+          resolved: await this.resolveForRead(item.datasetType),
+          indices: [],
+          dataIds: [],
+          timespans: [],
+        }
         groups.set(name, group)
       }
       group.indices.push(i)
+      if (group.resolved.parent.isCalibration) {
+        const lookup = await calibrationLookup(this.registry, this.dataIdDefaults, {
+          parent: group.resolved.parent,
+          dataId: item.dataId,
+          collections,
+          timespan: options.timespan,
+        })
+        group.dataIds.push(lookup.dataId)
+        group.timespans.push(lookup.timespan)
+        continue
+      }
       group.dataIds.push(
         DataCoordinate.standardize(item.dataId, {
           dimensions: group.resolved.parent.dimensions,
@@ -197,11 +283,15 @@ export class DirectButler implements Butler {
         }),
       )
     }
-    const collections = this.collectionsFor(options.collections)
     for (const g of groups.values()) {
-      const found = await this.registry.findDatasets(g.resolved.parent, g.dataIds, collections)
+      const found = await this.registry.findDatasets(
+        g.resolved.parent,
+        g.dataIds,
+        collections,
+        g.timespans.some((t) => t !== undefined) ? { timespan: g.timespans } : {},
+      )
       found.forEach((ref, k) => {
-        if (!ref) throw notFound(g.resolved.parent.name, g.dataIds[k]!, collections)
+        if (!ref) throw notFound(g.resolved.parent.name, g.dataIds[k]!, collections, g.timespans[k])
         refs[g.indices[k]!] = ref.replace({ datasetType: g.resolved.target })
       })
     }
@@ -213,7 +303,7 @@ export class DirectButler implements Butler {
     dataId?: DataId,
     options: GetOptions = {},
   ): Promise<DeferredDatasetHandle> {
-    const ref = await this.resolveRef(datasetType, dataId, options.collections)
+    const ref = await this.resolveRef(datasetType, dataId, options.collections, options.timespan)
     const datastore = this.datastore
     const storageClasses = this.storageClasses
     return {
@@ -246,25 +336,28 @@ export class DirectButler implements Butler {
   async findDataset(
     datasetType: DatasetTypeArg,
     dataId?: DataId,
-    options: { readonly collections?: readonly string[] } = {},
+    options: { readonly collections?: readonly string[]; readonly timespan?: Timespan } = {},
   ): Promise<DatasetRef | undefined> {
     const { parent, target } = await this.resolveForRead(datasetType)
-    const standardized = DataCoordinate.standardize(dataId ?? {}, {
-      dimensions: parent.dimensions,
-      defaults: this.dataIdDefaults,
-    })
+    const collections = this.collectionsFor(options.collections)
+    const lookup = await this.lookupFor(parent, dataId, collections, options.timespan)
     const ref = await this.registry.findDataset(
       parent,
-      standardized,
-      this.collectionsFor(options.collections),
+      lookup.dataId,
+      collections,
+      lookup.timespan ? { timespan: lookup.timespan } : {},
     )
-    return ref?.replace({ datasetType: target })
+    return ref === undefined || target === parent ? ref : ref.replace({ datasetType: target })
   }
 
   async exists(
     datasetType: DatasetTypeArg | DatasetRef,
     dataId?: DataId,
-    options: { readonly collections?: readonly string[]; readonly fullCheck?: boolean } = {},
+    options: {
+      readonly collections?: readonly string[]
+      readonly fullCheck?: boolean
+      readonly timespan?: Timespan
+    } = {},
   ): Promise<DatasetExistence> {
     let ref: DatasetRef | undefined
     if (datasetType instanceof DatasetRef) {
@@ -325,8 +418,76 @@ export class DirectButler implements Butler {
     return this.registry.registerRun(name, doc)
   }
 
-  queryCollections(pattern?: string): Promise<CollectionRecord[]> {
-    return this.registry.queryCollections(pattern)
+  registerCollection(name: string, type: CollectionType, doc?: string): Promise<boolean> {
+    return this.registry.registerCollection(name, type, doc)
+  }
+
+  queryCollections(
+    pattern?: string | readonly string[],
+    options?: QueryCollectionsOptions,
+  ): Promise<CollectionInfo[]> {
+    return this.registry.queryCollections(pattern, options)
+  }
+
+  removeCollections(
+    names: readonly string[],
+    options: { readonly removeFromParents?: boolean } = {},
+  ): Promise<void> {
+    return this.transaction(() => removeCollections(this.registry, names, options))
+  }
+
+  setCollectionDocumentation(name: string, doc: string): Promise<void> {
+    return this.registry.setCollectionDocumentation(name, doc)
+  }
+
+  getCollectionChain(parent: string): Promise<string[]> {
+    return this.registry.getCollectionChain(parent)
+  }
+
+  editCollectionChain(parent: string, edit: ChainEdit): Promise<string[]> {
+    return this.transaction(() => editCollectionChain(this.registry, parent, edit))
+  }
+
+  associate(collection: string, refs: readonly DatasetRef[]): Promise<void> {
+    return this.transaction(async () => {
+      await this.registry.registerCollection(collection, 'TAGGED')
+      await this.registry.associate(collection, refs)
+    })
+  }
+
+  disassociate(collection: string, refs: readonly DatasetRef[]): Promise<void> {
+    return this.registry.disassociate(collection, refs)
+  }
+
+  certify(collection: string, refs: readonly DatasetRef[], timespan: Timespan): Promise<void> {
+    return this.transaction(async () => {
+      await this.registry.registerCollection(collection, 'CALIBRATION')
+      await this.registry.certify(collection, refs, timespan)
+    })
+  }
+
+  async decertify(
+    collection: string,
+    datasetType: string,
+    timespan: Timespan,
+    options: { readonly dataIds?: readonly DataId[] } = {},
+  ): Promise<void> {
+    const type = await this.registry.getDatasetType(datasetType)
+    const dataIds = options.dataIds?.map((d) =>
+      DataCoordinate.standardize(d, { dimensions: type.dimensions, defaults: this.dataIdDefaults }),
+    )
+    await this.registry.decertify(collection, datasetType, timespan, dataIds ? { dataIds } : {})
+  }
+
+  queryDatasetAssociations(
+    datasetType: string,
+    options?: DatasetAssociationQuery,
+  ): Promise<DatasetAssociation[]> {
+    return this.registry.queryDatasetAssociations(datasetType, options)
+  }
+
+  removeDatasetType(pattern: string | readonly string[]): Promise<string[]> {
+    return this.registry.removeDatasetType(pattern)
   }
 
   insertDimensionRecords(
@@ -358,13 +519,24 @@ export class DirectButler implements Butler {
     })
   }
 
-  async removeRuns(names: readonly string[]): Promise<void> {
+  async removeRuns(
+    names: readonly string[],
+    options: { readonly unlinkFromChains?: boolean } = {},
+  ): Promise<void> {
     for (const name of names) {
       const record = await this.registry.getCollection(name)
       if (record.type !== 'RUN')
         throw new InputError(`Collection '${name}' is a ${record.type} collection, not a RUN`)
+      const parents = await this.registry.getCollectionParentChains(name)
+      if (parents.length > 0 && !options.unlinkFromChains) {
+        throw new OrphanedRecordError(
+          `Run '${name}' is a child of chain(s) ${parents.map((p) => `'${p}'`).join(', ')}; ` +
+            'remove it from them first, or unlink it from its chains while removing it',
+        )
+      }
     }
     await this.transaction(async () => {
+      if (options.unlinkFromChains) for (const name of names) await unlinkFromParents(this.registry, name)
       for await (const page of this.registry.searchDatasets({ collections: names })) {
         await this.datastore.trash(page)
       }
@@ -452,17 +624,38 @@ export class DirectButler implements Butler {
     datasetType: DatasetTypeArg | DatasetRef,
     dataId: DataId | undefined,
     collections: readonly string[] | undefined,
+    timespan?: Timespan,
   ): Promise<DatasetRef> {
     if (datasetType instanceof DatasetRef) return datasetType
     const { parent, target } = await this.resolveForRead(datasetType)
-    const standardized = DataCoordinate.standardize(dataId ?? {}, {
-      dimensions: parent.dimensions,
-      defaults: this.dataIdDefaults,
-    })
     const searched = this.collectionsFor(collections)
-    const ref = await this.registry.findDataset(parent, standardized, searched)
-    if (!ref) throw notFound(parent.name, standardized, searched)
+    const lookup = await this.lookupFor(parent, dataId, searched, timespan)
+    const ref = await this.registry.findDataset(
+      parent,
+      lookup.dataId,
+      searched,
+      lookup.timespan ? { timespan: lookup.timespan } : {},
+    )
+    if (!ref) throw notFound(parent.name, lookup.dataId, searched, lookup.timespan)
     return target === parent ? ref : ref.replace({ datasetType: target })
+  }
+
+  /** The data ID of a lookup, and for a calibration dataset type its timespan (see `calibrationLookup`). */
+  private async lookupFor(
+    parent: DatasetType,
+    dataId: DataId | undefined,
+    collections: readonly string[],
+    timespan: Timespan | undefined,
+  ): Promise<{ dataId: DataCoordinate; timespan?: Timespan | undefined }> {
+    if (parent.isCalibration) {
+      return calibrationLookup(this.registry, this.dataIdDefaults, { parent, dataId, collections, timespan })
+    }
+    return {
+      dataId: DataCoordinate.standardize(dataId ?? {}, {
+        dimensions: parent.dimensions,
+        defaults: this.dataIdDefaults,
+      }),
+    }
   }
 }
 
@@ -470,9 +663,11 @@ function notFound(
   name: string,
   dataId: DataCoordinate,
   collections: readonly string[],
+  timespan?: Timespan,
 ): DatasetNotFoundError {
   return new DatasetNotFoundError(
-    `No dataset '${name}' with data ID ${dataId} in collections [${collections.join(', ')}]`,
+    `No dataset '${name}' with data ID ${dataId}${timespan ? ` valid in ${timespan}` : ''} ` +
+      `in collections [${collections.join(', ')}]`,
   )
 }
 

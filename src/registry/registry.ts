@@ -10,6 +10,7 @@ import type { DataCoordinate, DataId } from '../dimensions/data-coordinate.js'
 import type { DimensionGroup } from '../dimensions/dimension-group.js'
 import type { DataIdValue, DimensionRecord } from '../dimensions/dimension-record.js'
 import type { DimensionUniverse } from '../dimensions/dimension-universe.js'
+import type { Timespan } from '../time/timespan.js'
 
 /** Collection types, numbered as in the reference. */
 export type CollectionType = 'RUN' | 'TAGGED' | 'CHAINED' | 'CALIBRATION'
@@ -19,6 +20,42 @@ export interface CollectionRecord {
   readonly name: string
   readonly type: CollectionType
   readonly doc: string
+}
+
+/** A collection with its chain children (CHAINED only) and, on request, its parent chains. */
+export interface CollectionInfo extends CollectionRecord {
+  /** Children of a CHAINED collection in search order; empty for other types. */
+  readonly children: readonly string[]
+  /** CHAINED collections that list this one directly (only when asked for). */
+  readonly parents?: readonly string[]
+}
+
+/** Options of `queryCollections`. */
+export interface QueryCollectionsOptions {
+  /** Only collections of these types (chains are still expanded when flattening). */
+  readonly types?: readonly CollectionType[]
+  /** Replace CHAINED collections by their (recursive) children. */
+  readonly flattenChains?: boolean
+  /** Keep the CHAINED collections themselves in the result (default: `!flattenChains`). */
+  readonly includeChains?: boolean
+  /** Fill `CollectionInfo.parents`. */
+  readonly includeParents?: boolean
+}
+
+/** One membership of a dataset in a collection (with the validity range for CALIBRATION ones). */
+export interface DatasetAssociation {
+  readonly ref: DatasetRef
+  readonly collection: string
+  readonly timespan?: Timespan
+}
+
+/** Which memberships `queryDatasetAssociations` returns. */
+export interface DatasetAssociationQuery {
+  /** Collections or glob patterns searched (default: all). */
+  readonly collections?: readonly string[]
+  readonly collectionTypes?: readonly CollectionType[]
+  /** Search the children of CHAINED collections instead of skipping them. */
+  readonly flattenChains?: boolean
 }
 
 /** How `insertDimensionRecords` treats records whose key already exists. */
@@ -33,7 +70,11 @@ export interface InsertRecordsOptions {
 export interface DatasetSearch {
   /** Dataset type names; all when absent. */
   readonly datasetTypes?: readonly string[]
-  /** Collections searched; all RUNs when absent. */
+  /**
+   * Collections searched, chains flattened (globs allowed unless `findFirst`); all RUNs when absent.
+   * Without `findFirst`, datasets certified in a searched CALIBRATION collection match at any time;
+   * with it, CALIBRATION collections are skipped (there is no time to choose a validity range).
+   */
   readonly collections?: readonly string[]
   /** Only datasets whose data ID contains these values. */
   readonly dataId?: Readonly<Record<string, DataIdValue>>
@@ -100,8 +141,39 @@ export interface Registry {
   registerRun(name: string, doc?: string): Promise<boolean>
   /** The named collection; `MissingCollectionError` if unknown. */
   getCollection(name: string): Promise<CollectionRecord>
-  /** Collections whose names match a glob, or all. */
-  queryCollections(pattern?: string): Promise<CollectionRecord[]>
+  /**
+   * Collections matching names or globs (`*`, `?`), or all; unordered, sorted by name, except that
+   * flattened chains keep their search order. Unknown explicit names are a `MissingCollectionError`.
+   */
+  queryCollections(
+    pattern?: string | readonly string[],
+    options?: QueryCollectionsOptions,
+  ): Promise<CollectionInfo[]>
+  /** Registers a TAGGED, CHAINED or CALIBRATION collection (or a RUN); false if it exists with that type. */
+  registerCollection(name: string, type: CollectionType, doc?: string): Promise<boolean>
+  /** Deletes a TAGGED, CHAINED or CALIBRATION collection; `OrphanedRecordError` while a chain lists it. */
+  removeCollection(name: string): Promise<void>
+  /** Replaces the documentation string of a collection. */
+  setCollectionDocumentation(name: string, doc: string): Promise<void>
+  /** Direct children of a CHAINED collection; `CollectionTypeError` for other types. */
+  getCollectionChain(parent: string): Promise<string[]>
+  /**
+   * Redefines a CHAINED collection's children (existing collections, no wildcards, duplicates
+   * dropped after the first); a cycle is a `CollectionCycleError`. With `flatten`, stores the
+   * children's flattened, non-CHAINED members instead.
+   */
+  setCollectionChain(
+    parent: string,
+    children: readonly string[],
+    options?: { readonly flatten?: boolean },
+  ): Promise<void>
+  /** CHAINED collections that list this collection directly. */
+  getCollectionParentChains(name: string): Promise<string[]>
+  /**
+   * The ordered search path of an ordered collection list: chains replaced depth-first by their
+   * children, first occurrence kept. Unknown names are a `MissingCollectionError`.
+   */
+  flattenCollections(collections: readonly string[]): Promise<CollectionRecord[]>
   /** Deletes RUN collections and their datasets' registry rows (datastore records must be trashed first). */
   removeRuns(names: readonly string[]): Promise<void>
 
@@ -114,17 +186,25 @@ export interface Registry {
   ): Promise<DatasetRef[]>
   /** Inserts datasets with given IDs (put of resolved refs, import); same-ID same-dataset is a no-op. */
   importDatasets(refs: readonly DatasetRef[]): Promise<void>
-  /** Finds the dataset of a type and data ID in the first collection that has it. */
+  /**
+   * Finds the dataset of a type and data ID in the first collection of the flattened search path
+   * that has it. CALIBRATION collections are searched only with a `timespan` (the dataset whose
+   * validity range overlaps it; several datasets with overlapping ranges are a
+   * `CalibrationLookupError`) and are skipped without one; a calibration dataset type searched in
+   * CALIBRATION collections only, without a timespan, is a `CalibrationLookupError`.
+   */
   findDataset(
     datasetType: DatasetType,
     dataId: DataCoordinate,
     collections: readonly string[],
+    options?: FindDatasetOptions,
   ): Promise<DatasetRef | undefined>
-  /** Vectorised `findDataset` for many data IDs of one dataset type. */
+  /** Vectorised `findDataset` for many data IDs of one dataset type (one timespan per data ID, or one for all). */
   findDatasets(
     datasetType: DatasetType,
     dataIds: readonly DataCoordinate[],
     collections: readonly string[],
+    options?: FindDatasetsOptions,
   ): Promise<(DatasetRef | undefined)[]>
   /** Datasets by UUID (missing ones are left out). */
   getDatasets(ids: readonly string[]): Promise<DatasetRef[]>
@@ -132,4 +212,46 @@ export interface Registry {
   searchDatasets(search: DatasetSearch): AsyncIterable<DatasetRef[]>
   /** Deletes datasets' registry rows (datastore records must be trashed first). */
   removeDatasets(refs: readonly DatasetRef[]): Promise<void>
+  /** Deletes dataset type definitions matching names or globs; `OrphanedRecordError` while datasets of one exist. */
+  removeDatasetType(pattern: string | readonly string[]): Promise<string[]>
+
+  /**
+   * Adds datasets to a TAGGED collection; re-adding a member is a no-op, another dataset of the same
+   * type and data ID already there is a `ConflictingDefinitionError`.
+   */
+  associate(collection: string, refs: readonly DatasetRef[]): Promise<void>
+  /** Removes datasets from a TAGGED collection (non-members are ignored). */
+  disassociate(collection: string, refs: readonly DatasetRef[]): Promise<void>
+  /**
+   * Adds datasets to a CALIBRATION collection with a validity range. A range overlapping an existing
+   * one for the same type + data ID (or two given refs of the same data ID) is a `ConflictingDefinitionError`.
+   */
+  certify(collection: string, refs: readonly DatasetRef[], timespan: Timespan): Promise<void>
+  /**
+   * Removes the part of validity ranges of a dataset type (optionally only for some data IDs) that
+   * falls inside `timespan`: ranges inside it go, ranges straddling it are clipped or split in two.
+   */
+  decertify(
+    collection: string,
+    datasetType: string,
+    timespan: Timespan,
+    options?: { readonly dataIds?: readonly DataCoordinate[] },
+  ): Promise<void>
+  /** Memberships of datasets of a type in collections (RUN, TAGGED, CALIBRATION with validity ranges). */
+  queryDatasetAssociations(
+    datasetType: string,
+    options?: DatasetAssociationQuery,
+  ): Promise<DatasetAssociation[]>
+}
+
+/** Options of `findDataset`. */
+export interface FindDatasetOptions {
+  /** Validity time searched in CALIBRATION collections. */
+  readonly timespan?: Timespan
+}
+
+/** Options of `findDatasets`. */
+export interface FindDatasetsOptions {
+  /** Validity time(s) searched in CALIBRATION collections: one for all data IDs, or one per data ID. */
+  readonly timespan?: Timespan | readonly (Timespan | undefined)[]
 }

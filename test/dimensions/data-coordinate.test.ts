@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { DataCoordinate, DimensionRecord, defaultUniverse } from '../../src/dimensions/index.js'
+import {
+  DataCoordinate,
+  DimensionRecord,
+  DimensionUniverse,
+  defaultUniverse,
+} from '../../src/dimensions/index.js'
+import { readPackageFile } from '../../src/internal/package-files.js'
 
 const u = defaultUniverse()
 const calexpDims = u.group(['instrument', 'visit', 'detector'])
@@ -132,5 +138,14 @@ describe('DimensionRecord', () => {
         DimensionRecord.fromObject(det, { instrument: 'HSC', id: 1, full_name: 'a', raft: 'x'.repeat(33) }),
       /longer than 32/,
     )
+  })
+  it('compares equal across two loads of the same universe, not across elements or values', () => {
+    const other = DimensionUniverse.fromYaml(readPackageFile('config/dimensions.yaml'), 'again')
+    assert.notEqual(other.getElement('detector'), u.getElement('detector'))
+    const values = { instrument: 'HSC', id: 10, full_name: '1_36' }
+    const a = DimensionRecord.fromObject(u.getElement('detector'), values)
+    assert.ok(a.equals(DimensionRecord.fromObject(other.getElement('detector'), values)))
+    assert.ok(!a.equals(DimensionRecord.fromObject(u.getElement('detector'), { ...values, full_name: 'x' })))
+    assert.ok(!a.equals(DimensionRecord.fromObject(u.getElement('instrument'), { name: 'HSC' })))
   })
 })

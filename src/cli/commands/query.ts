@@ -1,8 +1,7 @@
 /**
- * `butler query-collections` and `butler query-datasets`.
+ * `butler query-datasets` (`query-collections` is in `collections.ts`).
  */
 import type { Command } from 'commander'
-import type { CollectionRecord } from '../../registry/registry.js'
 import { checkCollections, findRefs, resolveDatasetTypeNames } from '../dataset-search.js'
 import { examples } from '../help.js'
 import { coerceDataId, collect, collectDataId, splitList } from '../options.js'
@@ -17,34 +16,8 @@ interface QueryDatasetsOptions {
   readonly json?: boolean
 }
 
-/** Adds `query-collections` and `query-datasets` to the program. */
+/** Adds `query-datasets` to the program. */
 export function registerQueryCommands(program: Command): void {
-  program
-    .command('query-collections')
-    .summary('list collections')
-    .description('List the collections whose names match any of the globs, or all.')
-    .addHelpText('after', examples("butler query-collections ./repo 'u/me/*'"))
-    .argument('<REPO>', 'repository folder')
-    .argument('[GLOB...]', 'name patterns (default: all)')
-    .option('--json', 'print JSON')
-    .action(async (repo: string, globs: string[], options: { json?: boolean }) => {
-      await withButler(repo, async (butler) => {
-        const found = new Map<string, CollectionRecord>()
-        for (const pattern of globs.length > 0 ? globs : [undefined]) {
-          for (const record of await butler.queryCollections(pattern)) found.set(record.name, record)
-        }
-        const records = [...found.values()].sort((a, b) => a.name.localeCompare(b.name))
-        if (options.json) printJson(records)
-        else
-          printLines(
-            ...formatTable(
-              ['name', 'type'],
-              records.map((r) => [r.name, r.type]),
-            ),
-          )
-      })
-    })
-
   program
     .command('query-datasets')
     .summary('list datasets')

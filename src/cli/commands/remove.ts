@@ -1,9 +1,10 @@
 /**
- * `butler remove-runs` and `butler prune-datasets`: the commands that delete data.
+ * The commands that delete: `butler remove-runs`, `butler prune-datasets`, `butler remove-collections`
+ * and `butler remove-dataset-type`.
  */
 import type { Command } from 'commander'
-import { InputError } from '../../errors.js'
-import { confirm } from '../confirm.js'
+import { InputError, OrphanedRecordError } from '../../errors.js'
+import { assertCanConfirm, confirm } from '../confirm.js'
 import { checkCollections, countByType, findRefs, resolveDatasetTypeNames } from '../dataset-search.js'
 import { examples } from '../help.js'
 import { coerceDataId, collect, collectDataId, splitList } from '../options.js'
@@ -12,6 +13,12 @@ import { withButler } from '../repo.js'
 
 interface RemoveRunsOptions {
   readonly confirm: boolean
+  readonly json?: boolean
+}
+
+interface RemoveCollectionsOptions {
+  readonly confirm: boolean
+  readonly removeFromParents?: boolean
   readonly json?: boolean
 }
 
@@ -26,8 +33,11 @@ interface PruneOptions {
   readonly json?: boolean
 }
 
-/** Adds `remove-runs` and `prune-datasets` to the program. */
+/** Adds `remove-runs`, `prune-datasets`, `remove-collections` and `remove-dataset-type` to the program. */
 export function registerRemoveCommands(program: Command): void {
+  registerRemoveCollections(program)
+  registerRemoveDatasetType(program)
+
   program
     .command('remove-runs')
     .summary('delete RUN collections with all their datasets')
@@ -41,6 +51,7 @@ export function registerRemoveCommands(program: Command): void {
     .option('--no-confirm', 'do not ask for confirmation')
     .option('--json', 'print a JSON summary')
     .action(async (repo: string, runs: string[], options: RemoveRunsOptions) => {
+      assertCanConfirm(!options.confirm)
       await withButler(repo, async (butler) => {
         for (const run of runs) {
           const record = await butler.registry.getCollection(run)
@@ -97,6 +108,7 @@ export function registerRemoveCommands(program: Command): void {
     .option('--no-confirm', 'do not ask for confirmation')
     .option('--json', 'print a JSON summary')
     .action(async (repo: string, options: PruneOptions) => {
+      assertCanConfirm(!options.confirm || options.dryRun === true)
       await withButler(repo, async (butler) => {
         const collections = splitList(options.collections)
         await checkCollections(butler, collections)
@@ -144,6 +156,114 @@ export function registerRemoveCommands(program: Command): void {
         await butler.pruneDatasets(refs, options.purge ? { purge: true } : { unstore: true })
         if (options.json) printJson(summary())
         else printLines(`${options.purge ? 'Purged' : 'Unstored'} ${refs.length} dataset(s).`)
+      })
+    })
+}
+
+function registerRemoveCollections(program: Command): void {
+  program
+    .command('remove-collections')
+    .summary('delete TAGGED, CHAINED and CALIBRATION collections')
+    .description(
+      'Delete the non-RUN collections matching the names or globs; the datasets in them stay in their ' +
+        'RUNs. Matching RUN collections are listed as skipped (delete them with remove-runs). A ' +
+        'collection that is a child of a chain not deleted with it is refused unless ' +
+        '--remove-from-parents. Shows what will be deleted and asks for confirmation when stdin is a ' +
+        'terminal; elsewhere --no-confirm is required.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        "butler remove-collections ./repo 'u/me/tagged*' --no-confirm",
+        'butler remove-collections ./repo u/me/chain --remove-from-parents --no-confirm',
+      ),
+    )
+    .argument('<REPO>', 'repository folder')
+    .argument('<GLOB...>', 'collection names or patterns')
+    .option('--remove-from-parents', 'first remove the collections from the chains that list them')
+    .option('--no-confirm', 'do not ask for confirmation')
+    .option('--json', 'print a JSON summary')
+    .action(async (repo: string, globs: string[], options: RemoveCollectionsOptions) => {
+      assertCanConfirm(!options.confirm)
+      await withButler(repo, async (butler) => {
+        const matched = await butler.queryCollections(globs, { includeParents: true })
+        const doomed = matched.filter((c) => c.type !== 'RUN')
+        const runs = matched.filter((c) => c.type === 'RUN').map((c) => c.name)
+        const names = new Set(doomed.map((c) => c.name))
+        const blocking = doomed.flatMap((c) =>
+          (c.parents ?? []).filter((p) => !names.has(p)).map((p) => ({ child: c.name, parent: p })),
+        )
+        if (blocking.length > 0 && !options.removeFromParents) {
+          const list = blocking.map((b) => `'${b.child}' (in '${b.parent}')`).join(', ')
+          throw new OrphanedRecordError(
+            `Cannot remove ${list}: still a child of a chain; pass --remove-from-parents to unlink first`,
+          )
+        }
+        const summary = () => ({
+          removed: doomed.map((c) => ({ name: c.name, type: c.type })),
+          unlinkedFrom: blocking,
+          skippedRuns: runs,
+        })
+        if (!options.json) {
+          if (doomed.length > 0)
+            printLines(
+              ...formatTable(
+                ['collection', 'type', ...(blocking.length > 0 ? ['removed from'] : [])],
+                doomed.map((c) => [
+                  c.name,
+                  c.type,
+                  ...(blocking.length > 0
+                    ? [
+                        blocking
+                          .filter((b) => b.child === c.name)
+                          .map((b) => b.parent)
+                          .join(', '),
+                      ]
+                    : []),
+                ]),
+              ),
+            )
+          else printLines('No collections to remove.')
+          if (runs.length > 0)
+            printLines(`Skipped RUN collection(s) (use remove-runs to delete them): ${runs.join(', ')}`)
+        }
+        if (doomed.length === 0) {
+          if (options.json) printJson(summary())
+          return
+        }
+        if (!(await confirm(`Remove ${doomed.length} collection(s)?`, !options.confirm))) {
+          printLines('Nothing removed.')
+          return
+        }
+        await butler.removeCollections(
+          [...names],
+          options.removeFromParents ? { removeFromParents: true } : {},
+        )
+        if (options.json) printJson(summary())
+        else printLines(`Removed ${doomed.length} collection(s).`)
+      })
+    })
+}
+
+function registerRemoveDatasetType(program: Command): void {
+  program
+    .command('remove-dataset-type')
+    .summary('delete dataset type definitions')
+    .description(
+      'Delete the definitions of the dataset types matching the names or globs. A dataset type that ' +
+        'still has datasets is refused (remove them first with prune-datasets --purge or remove-runs); ' +
+        'a name that matches nothing is not an error, as in the reference.',
+    )
+    .addHelpText('after', examples("butler remove-dataset-type ./repo 'old_*' scratch"))
+    .argument('<REPO>', 'repository folder')
+    .argument('<GLOB...>', 'dataset type names or patterns')
+    .option('--json', 'print the removed names as JSON')
+    .action(async (repo: string, globs: string[], options: { json?: boolean }) => {
+      await withButler(repo, async (butler) => {
+        const removed = await butler.removeDatasetType(globs)
+        if (options.json) printJson(removed)
+        else if (removed.length === 0) printLines('No dataset types matched; nothing removed.')
+        else printLines(`Removed dataset type(s): ${removed.join(', ')}`)
       })
     })
 }

@@ -11,6 +11,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import {
   close,
   closeSync,
+  copyFileSync,
+  createReadStream,
+  constants as fsConstants,
   fsync,
   fsyncSync,
   mkdirSync,
@@ -22,7 +25,7 @@ import {
   writev,
   writevSync,
 } from 'node:fs'
-import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises'
+import { copyFile, type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { ButlerError, ChecksumError } from '../../errors.js'
 
@@ -297,6 +300,112 @@ function writeSmallFilesAtomic(
       `Batched write of ${items.length} files failed${failedPath ? ` at ${failedPath}` : ''}: ${(error as Error).message}; nothing was written`,
       { cause: error },
     )
+  }
+}
+
+/** One file of a batched copy. */
+export interface AtomicCopyItem {
+  readonly source: string
+  readonly target: string
+  /** Size of the source when known: small files are copied with synchronous calls. */
+  readonly size?: number
+}
+
+/**
+ * Copies files all-or-nothing, each one atomically: the copy goes to a temporary file beside its
+ * target, is made durable (an fsync per file, or one syncfs for a big batch of small files, as
+ * `writeFilesAtomic` does), and is renamed into place. If anything fails, every temporary file and
+ * every target placed by this batch is removed and a `ButlerError` naming the file is thrown.
+ */
+export async function copyFilesAtomic(
+  items: readonly AtomicCopyItem[],
+  options: BatchWriteOptions,
+): Promise<void> {
+  if (items.length === 0) return
+  const targets = new Set(items.map((i) => path.resolve(i.target)))
+  if (targets.size !== items.length) throw new ButlerError('A batched copy names the same target twice')
+  const syncAll = options.fsync && items.length >= SYNCFS_MIN_FILES && canSyncFilesystem()
+  const perFileSync = options.fsync && !syncAll
+  const made = new Set<string>()
+  const temps: (string | undefined)[] = items.map(() => undefined)
+  const renamed: string[] = []
+  let failedPath = ''
+  try {
+    await forEachLimited(items, Math.max(1, options.concurrency ?? 16), async (item, index) => {
+      try {
+        const dir = path.dirname(item.target)
+        if (!made.has(dir)) {
+          mkdirSync(dir, { recursive: true })
+          made.add(dir)
+        }
+        const temp = temporaryPathFor(item.target)
+        temps[index] = temp
+        if (item.size !== undefined && item.size <= SMALL_FILE_BYTES) {
+          copyFileSync(item.source, temp, fsConstants.COPYFILE_EXCL)
+          if (perFileSync) syncPathSync(temp)
+        } else {
+          await copyFile(item.source, temp, fsConstants.COPYFILE_EXCL)
+          if (perFileSync) await syncPath(temp)
+        }
+      } catch (error) {
+        failedPath ||= item.source
+        throw error
+      }
+    })
+    if (syncAll) syncFilesystem(path.dirname(items[0]!.target))
+    for (let i = 0; i < items.length; i++) {
+      failedPath = items[i]!.target
+      renameSync(temps[i]!, items[i]!.target)
+      temps[i] = undefined
+      renamed.push(items[i]!.target)
+    }
+  } catch (error) {
+    for (const p of [...temps.filter((t): t is string => t !== undefined), ...renamed]) {
+      try {
+        unlinkSync(p)
+      } catch {
+        // Never created, or already gone.
+      }
+    }
+    throw new ButlerError(
+      `Batched copy of ${items.length} files failed at ${failedPath}: ${(error as Error).message}; nothing was copied`,
+      { cause: error },
+    )
+  }
+}
+
+/**
+ * Hex digest of a file's content: small files (by `size`) are read in one synchronous call, bigger
+ * ones streamed in 8 MiB chunks.
+ */
+export async function checksumFile(
+  file: string,
+  algorithm: ChecksumAlgorithm,
+  size?: number,
+): Promise<string> {
+  const hash = createChecksum(algorithm)
+  if (size !== undefined && size <= SMALL_FILE_BYTES) return hash.update(readFileSync(file)).digest('hex')
+  for await (const chunk of createReadStream(file, { highWaterMark: 8 * 1024 * 1024 })) {
+    hash.update(chunk as Buffer)
+  }
+  return hash.digest('hex')
+}
+
+function syncPathSync(file: string): void {
+  const fd = openSync(file, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+async function syncPath(file: string): Promise<void> {
+  const handle = await open(file, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
   }
 }
 

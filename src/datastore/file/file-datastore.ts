@@ -15,10 +15,29 @@ import type { Formatter } from '../../formatters/formatter.js'
 import { readWithParameters } from '../../formatters/formatter.js'
 import type { FormatterFactory } from '../../formatters/formatter-factory.js'
 import type { UndoLog } from '../../internal/undo-log.js'
-import type { Datastore, DatastoreGetOptions, VerifyProblem } from '../datastore.js'
-import { isTemporaryFileName, readFileChecked, writeFileAtomic, writeFilesAtomic } from './atomic-write.js'
+import type {
+  ArtifactInfo,
+  Datastore,
+  DatastoreGetOptions,
+  FileDataset,
+  IngestOptions,
+  TransferMode,
+  VerifyProblem,
+  ZipDataset,
+} from '../datastore.js'
+import { isTemporaryFileName, writeFileAtomic, writeFilesAtomic } from './atomic-write.js'
 import type { FileTemplates, TemplateContext } from './file-template.js'
+import { ingestFiles, localPathOf } from './ingest.js'
 import { joinInside, resolveInside } from './safe-path.js'
+import { ingestZipFile } from './zip-ingest.js'
+import {
+  artifactSize,
+  dropZipsInUse,
+  isZipMemberPath,
+  readArtifactChecked,
+  zipFileOf,
+  zipFragmentOf,
+} from './zip-member.js'
 
 /** Options of a `FileDatastore`. */
 export interface FileDatastoreOptions {
@@ -154,10 +173,64 @@ export class FileDatastore implements Datastore {
   async getURI(ref: DatasetRef, options: { readonly predict?: boolean } = {}): Promise<string> {
     const records = (await this.bridge.fetchRecords([ref.id])).get(ref.id)
     const record = records?.find((r) => r.component === '')
-    if (record) return pathToFileURL(this.absolute(record.path)).href
+    if (record) return pathToFileURL(this.absolute(record.path)).href + zipFragmentOf(record.path)
     if (!options.predict) throw new DatasetNotFoundError(`Dataset ${ref} has no artifact in ${this.name}`)
     const { path, formatter } = this.locate(ref)
     return `${pathToFileURL(joinInside(this.root, path + formatter.extension)).href}#predicted`
+  }
+
+  async ingest(files: readonly FileDataset[], options: IngestOptions, undo: UndoLog): Promise<void> {
+    await ingestFiles(
+      {
+        root: this.root,
+        name: this.name,
+        bridge: this.bridge,
+        formatters: this.options.formatters,
+        storageClasses: this.options.storageClasses,
+        checksum: this.options.checksum ? CHECKSUM_ALGORITHM : undefined,
+        fsync: this.options.fsync ?? true,
+        concurrency: this.options.concurrency ?? 16,
+        locate: (ref) => this.locate(ref),
+      },
+      files,
+      options,
+      undo,
+    )
+  }
+
+  ingestZip(zip: ZipDataset, options: { readonly transfer?: TransferMode }, undo: UndoLog): Promise<void> {
+    const host = {
+      root: this.root,
+      name: this.name,
+      bridge: this.bridge,
+      writeTarget: (p: string) => this.writeTarget(p),
+    }
+    return ingestZipFile(host, zip, options.transfer ?? 'auto', undo)
+  }
+
+  async artifacts(refs: readonly DatasetRef[]): Promise<ArtifactInfo[]> {
+    const records = await this.bridge.fetchRecords(refs.map((r) => r.id))
+    const known = await this.bridge.knownIds(
+      this.name,
+      refs.map((r) => r.id),
+    )
+    const out: ArtifactInfo[] = []
+    for (const ref of refs) {
+      if (!known.has(ref.id)) continue
+      for (const r of records.get(ref.id) ?? []) {
+        out.push({
+          datasetId: r.datasetId,
+          component: r.component,
+          path: r.path,
+          absolutePath: this.absolute(r.path),
+          formatter: r.formatter,
+          storageClass: r.storageClass,
+          checksum: r.checksum,
+          fileSize: r.fileSize,
+        })
+      }
+    }
+    return out
   }
 
   async trash(refs: readonly DatasetRef[]): Promise<void> {
@@ -174,7 +247,14 @@ export class FileDatastore implements Datastore {
       if (trashed.length === 0) return removed
       const paths = [...new Set(trashed.map((r) => r.path))]
       const inUse = await this.bridge.pathsInUse(paths)
-      const doomed = paths.filter((p) => !inUse.has(p) && !isAbsoluteUri(p)).map((p) => this.absolute(p))
+      const unused = paths.filter((p) => !inUse.has(p) && !isAbsoluteUri(p))
+      // A zip member's zip goes only with the zip's last dataset.
+      const files = await dropZipsInUse(
+        unused,
+        (ps) => this.bridge.pathsInUse(ps),
+        (p) => this.absolute(p),
+      )
+      const doomed = files.map((p) => this.absolute(p))
       removed += await removeQuietly(doomed)
       await removeEmptyParents(this.root, doomed)
       await this.bridge.forget(this.name, [...new Set(trashed.map((r) => r.datasetId))])
@@ -199,8 +279,14 @@ export class FileDatastore implements Datastore {
     }
     if (repair && pending.length > 0) await this.emptyTrash()
     const recorded = new Map<string, StoredFileInfo>()
+    // Files ingested in place (`direct`) are recorded by absolute location; one may lie under the root.
+    const inPlace = new Set<string>()
     for await (const page of this.bridge.iterateRecords(this.name)) {
-      for (const r of page) recorded.set(r.path, r)
+      for (const r of page) {
+        recorded.set(r.path, r)
+        // A zip ingested whole is recorded once per member.
+        if (isAbsoluteUri(r.path) || isZipMemberPath(r.path)) inPlace.add(this.absolute(r.path))
+      }
     }
     const ignore = new Set(this.options.ignore ?? [])
     for await (const file of walk(this.root)) {
@@ -210,16 +296,15 @@ export class FileDatastore implements Datastore {
       if (isTemporaryFileName(base)) {
         if (repair) await removeQuietly([file])
         problems.push({ kind: 'temporary-file', path: rel, repairable: true, repaired: repair })
-      } else if (!recorded.has(rel)) {
+      } else if (!recorded.has(rel) && !inPlace.has(file)) {
         if (repair) await removeQuietly([file])
         problems.push({ kind: 'orphan-file', path: rel, repairable: true, repaired: repair })
       }
     }
     for (const r of recorded.values()) {
-      if (isAbsoluteUri(r.path)) continue
       let size: number
       try {
-        size = (await stat(this.absolute(r.path))).size
+        size = await artifactSize(this.absolute(r.path), r.path)
       } catch {
         problems.push({
           kind: 'missing-file',
@@ -240,7 +325,7 @@ export class FileDatastore implements Datastore {
         })
       } else if (options.checksums && r.checksum) {
         try {
-          await readFileChecked(this.absolute(r.path), {
+          await readArtifactChecked(this.absolute(r.path), r.path, {
             expectedChecksum: r.checksum,
             algorithm: CHECKSUM_ALGORITHM,
           })
@@ -269,7 +354,7 @@ export class FileDatastore implements Datastore {
     if (!record) throw new DatasetNotFoundError(`Dataset ${ref} has no artifact in ${this.name}`)
     const formatter = this.options.formatters.getByName(record.formatter)
     const storedClass = this.options.storageClasses.get(record.storageClass)
-    const bytes = await readFileChecked(this.absolute(record.path), {
+    const bytes = await readArtifactChecked(this.absolute(record.path), record.path, {
       displayName: record.path,
       ...(record.fileSize >= 0 ? { expectedSize: record.fileSize } : {}),
       ...(options.verifyChecksum && record.checksum
@@ -379,9 +464,14 @@ export class FileDatastore implements Datastore {
     }
   }
 
-  /** Absolute path of a recorded artifact (confined to the root lexically). */
+  /**
+   * Absolute path of a recorded artifact: confined to the root lexically, except for files ingested
+   * in place (`direct`), whose records hold an absolute `file://` URI or path.
+   */
   private absolute(path: string): string {
-    return joinInside(this.root, path)
+    const file = zipFileOf(path) // a zip member is read from its zip
+    if (isAbsoluteUri(file)) return localPathOf(file)
+    return joinInside(this.root, file)
   }
 
   /** Absolute path of a new artifact: confined to the root, symlinked parents included. */

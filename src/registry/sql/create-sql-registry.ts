@@ -28,7 +28,7 @@ export interface SqlRegistryOptions {
 
 /**
  * Creates a new registry database or opens an existing one. On open, the universe is read back from
- * the database, and a schema with a newer major version than this code is refused.
+ * the database, and a schema with another major version than this code's is refused.
  *
  * @example
  * const registry = await createSqlRegistry({ path: 'repo/gen3.sqlite3', create: true })
@@ -74,9 +74,15 @@ async function openRegistry(adapter: SqlDialectAdapter, options: SqlRegistryOpti
   const config = attrs.get(UNIVERSE_CONFIG_KEY)
   if (!version || !config) throw new RepositoryError(`The registry in ${options.path} is incomplete`)
   const major = Number(version.split('.')[0])
-  if (!(major <= Number(SCHEMA_VERSION.split('.')[0]))) {
+  const supported = Number(SCHEMA_VERSION.split('.')[0])
+  if (!(major <= supported)) {
     throw new RepositoryError(
       `The registry in ${options.path} has schema version ${version}; this code supports ${SCHEMA_VERSION} (upgrade the package)`,
+    )
+  }
+  if (major < supported) {
+    throw new RepositoryError(
+      `The registry in ${options.path} has the old schema version ${version}; this code needs ${SCHEMA_VERSION} and cannot migrate it (create a new repository and import an export of the old one)`,
     )
   }
   const universe = DimensionUniverse.fromConfig(JSON.parse(config), `${options.path}:${UNIVERSE_CONFIG_KEY}`)

@@ -1,6 +1,7 @@
 /**
  * The registry's tables (see `docs/registry-schema.md`): static tables, one table per dimension
- * element that has records, and one `dataset_tags_NNNNNNNN` table per dimension group of dataset types.
+ * element that has records, one `dataset_tags_NNNNNNNN` table per dimension group of dataset types,
+ * and one `dataset_calibs_NNNNNNNN` table per dimension group of calibration dataset types.
  */
 import { type ColumnDataType, type CreateTableBuilder, sql } from 'kysely'
 import type { FieldConfig } from '../../dimensions/dimension-config.js'
@@ -9,8 +10,11 @@ import type { DimensionUniverse } from '../../dimensions/dimension-universe.js'
 import type { AnyKysely, SqlDialectAdapter } from './dialect-adapter.js'
 import { keyColumns, TIMESPAN_BEGIN, TIMESPAN_END } from './dimension-columns.js'
 
-/** Version of the schema this code writes; a database with a newer major version is refused. */
-export const SCHEMA_VERSION = '1.0.0'
+/**
+ * Version of the schema this code writes; a database with another major version is refused (2.0.0
+ * added collection chains and calibration tables; there is no migration from 1.x).
+ */
+export const SCHEMA_VERSION = '2.0.0'
 /** `butler_attributes` key of the schema version. */
 export const SCHEMA_VERSION_KEY = 'schema_version'
 /** `butler_attributes` key of the universe config (JSON). */
@@ -31,6 +35,18 @@ export async function createStaticTables(db: AnyKysely, adapter: SqlDialectAdapt
     .addColumn('type', 'smallint', (c) => c.notNull().check(sqlCheck('type between 1 and 4')))
     .addColumn('doc', 'text')
     .execute()
+  await db.schema
+    .createTable('collection_chain')
+    .addColumn('parent', bigintType, (c) =>
+      c.notNull().references('collection.collection_id').onDelete('cascade'),
+    )
+    .addColumn('position', 'integer', (c) => c.notNull())
+    // No cascade: a collection cannot go while a chain lists it.
+    .addColumn('child', bigintType, (c) => c.notNull().references('collection.collection_id'))
+    .addPrimaryKeyConstraint('collection_chain_pk', ['parent', 'position'])
+    .addUniqueConstraint('collection_chain_unq', ['parent', 'child'])
+    .execute()
+  await db.schema.createIndex('collection_chain_child_idx').on('collection_chain').column('child').execute()
   await db.schema
     .createTable('run')
     .addColumn('collection_id', bigintType, (c) =>
@@ -53,6 +69,7 @@ export async function createStaticTables(db: AnyKysely, adapter: SqlDialectAdapt
     .addColumn('dimensions_key', bigintType, (c) => c.notNull().references('dimension_group.id'))
     .addColumn('is_calibration', 'boolean', (c) => c.notNull())
     .addColumn('tag_table', 'varchar(128)', (c) => c.notNull())
+    .addColumn('calib_table', 'varchar(128)')
     .execute()
   await db.schema
     .createTable('dataset')
@@ -163,6 +180,54 @@ export async function createTagTable(
     .addPrimaryKeyConstraint(`${name}_pk`, ['dataset_id', 'collection_id'])
     .addUniqueConstraint(`${name}_unq`, ['dataset_type_id', 'collection_id', ...group.required])
   await t.execute()
+}
+
+/**
+ * Creates the calibration table of one dimension group: one row per validity range of a dataset in a
+ * CALIBRATION collection. Ranges are half-open `[validity_begin, validity_end)` in TAI nanoseconds;
+ * the rule that ranges of one type + data ID in one collection never overlap is checked by the code.
+ */
+export async function createCalibTable(
+  db: AnyKysely,
+  adapter: SqlDialectAdapter,
+  name: string,
+  group: DimensionGroup,
+): Promise<void> {
+  let t: CreateTableBuilder<string, string> = db.schema
+    .createTable(name)
+    .ifNotExists()
+    .addColumn('id', adapter.autoIncrementType, (c) => c.primaryKey())
+    .addColumn('dataset_type_id', adapter.bigintType, (c) => c.notNull().references('dataset_type.id'))
+    .addColumn('dataset_id', 'char(36)', (c) => c.notNull().references('dataset.id').onDelete('cascade'))
+    .addColumn('collection_id', adapter.bigintType, (c) =>
+      c.notNull().references('collection.collection_id').onDelete('cascade'),
+    )
+  for (const dim of group.required) {
+    t = t.addColumn(dim, columnType(group.universe.getDimension(dim).primaryKey!, adapter), (c) =>
+      c.notNull(),
+    )
+  }
+  t = t
+    .addColumn(VALIDITY_BEGIN, adapter.bigintType, (c) => c.notNull())
+    .addColumn(VALIDITY_END, adapter.bigintType, (c) => c.notNull())
+  await t.execute()
+  await db.schema
+    .createIndex(`${name}_idx`)
+    .ifNotExists()
+    .on(name)
+    .columns(['dataset_type_id', 'collection_id', ...group.required])
+    .execute()
+  await db.schema.createIndex(`${name}_dataset_idx`).ifNotExists().on(name).column('dataset_id').execute()
+}
+
+/** Begin column of a validity range in a calibration table. */
+export const VALIDITY_BEGIN = 'validity_begin'
+/** End column of a validity range in a calibration table. */
+export const VALIDITY_END = 'validity_end'
+
+/** The calibration table name of an interned dimension group ID. */
+export function calibTableName(dimensionsKey: number): string {
+  return `dataset_calibs_${String(dimensionsKey).padStart(8, '0')}`
 }
 
 /** The tag table name of an interned dimension group ID. */

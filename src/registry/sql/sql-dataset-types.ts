@@ -1,17 +1,24 @@
 /**
- * Dataset types in SQL, with interned dimension groups, one tag table per group, and a cache.
+ * Dataset types in SQL, with interned dimension groups, one tag table per group (plus one calibration
+ * table per group of calibration types), and a cache.
  */
 import { DatasetType } from '../../datasets/dataset-type.js'
 import type { DimensionGroup } from '../../dimensions/dimension-group.js'
-import { ConflictingDefinitionError, DatasetTypeError, MissingDatasetTypeError } from '../../errors.js'
-import { createTagTable, tagTableName } from './schema.js'
+import {
+  ConflictingDefinitionError,
+  DatasetTypeError,
+  MissingDatasetTypeError,
+  OrphanedRecordError,
+} from '../../errors.js'
+import { calibTableName, createCalibTable, createTagTable, tagTableName } from './schema.js'
 import type { SqlContext } from './sql-context.js'
 
-/** A registered dataset type with its database key and tag table. */
+/** A registered dataset type with its database key, tag table and (calibration types) calibration table. */
 export interface SqlDatasetType {
   readonly id: number
   readonly datasetType: DatasetType
   readonly tagTable: string
+  readonly calibTable: string | undefined
 }
 
 /** Dataset type table access with name and ID caches. */
@@ -46,6 +53,10 @@ export class SqlDatasetTypes {
       const dimensionsKey = await this.internGroup(datasetType.dimensions)
       const tagTable = tagTableName(dimensionsKey)
       await createTagTable(this.ctx.db, this.ctx.adapter, tagTable, datasetType.dimensions)
+      const calibTable = datasetType.isCalibration ? calibTableName(dimensionsKey) : undefined
+      if (calibTable) {
+        await createCalibTable(this.ctx.db, this.ctx.adapter, calibTable, datasetType.dimensions)
+      }
       const inserted = await this.ctx.db
         .insertInto('dataset_type')
         .values({
@@ -54,12 +65,13 @@ export class SqlDatasetTypes {
           dimensions_key: dimensionsKey,
           is_calibration: datasetType.isCalibration ? 1 : 0,
           tag_table: tagTable,
+          calib_table: calibTable ?? null,
         })
         .onConflict((oc) => oc.column('name').doNothing())
         .returning('id')
         .executeTakeFirst()
       if (!inserted) return this.register(datasetType) // registered concurrently: compare again
-      this.remember({ id: Number(inserted.id), datasetType, tagTable })
+      this.remember({ id: Number(inserted.id), datasetType, tagTable, calibTable })
       return true
     })
   }
@@ -122,6 +134,7 @@ export class SqlDatasetTypes {
         'dataset_type.storage_class as storage_class',
         'dataset_type.is_calibration as is_calibration',
         'dataset_type.tag_table as tag_table',
+        'dataset_type.calib_table as calib_table',
         'dimension_group.names as names',
       ])
       .orderBy('dataset_type.name')
@@ -132,8 +145,50 @@ export class SqlDatasetTypes {
       const datasetType = new DatasetType(String(row.name), group, String(row.storage_class), {
         isCalibration: Boolean(row.is_calibration),
       })
-      return this.remember({ id: Number(row.id), datasetType, tagTable: String(row.tag_table) })
+      return this.remember({
+        id: Number(row.id),
+        datasetType,
+        tagTable: String(row.tag_table),
+        calibTable: row.calib_table == null ? undefined : String(row.calib_table),
+      })
     })
+  }
+
+  /**
+   * Deletes the dataset types matching names or globs (unknown names match nothing) and returns
+   * their names; `OrphanedRecordError`, and nothing deleted, while datasets of one of them exist.
+   */
+  async remove(patterns: readonly string[]): Promise<string[]> {
+    const matched = new Map<string, SqlDatasetType>()
+    for (const pattern of patterns) {
+      const found = isGlob(pattern) ? await this.query(pattern) : [await this.find(pattern)]
+      for (const t of found) if (t) matched.set(t.datasetType.name, t)
+    }
+    if (matched.size === 0) return []
+    const ids = [...matched.values()].map((t) => t.id)
+    await this.ctx.transaction(async () => {
+      const used = await this.ctx.db
+        .selectFrom('dataset')
+        .select(['dataset_type_id', this.ctx.db.fn.countAll().as('n')])
+        .where('dataset_type_id', 'in', ids)
+        .groupBy('dataset_type_id')
+        .execute()
+      if (used.length > 0) {
+        const names = used.map((u) => {
+          const t = [...matched.values()].find((m) => m.id === Number(u.dataset_type_id))!
+          return `'${t.datasetType.name}' (${Number(u.n)} datasets)`
+        })
+        throw new OrphanedRecordError(
+          `Cannot remove dataset type(s) ${names.join(', ')}: remove their datasets first`,
+        )
+      }
+      await this.ctx.db.deleteFrom('dataset_type').where('id', 'in', ids).execute()
+    })
+    for (const t of matched.values()) {
+      this.byName.delete(t.datasetType.name)
+      this.byId.delete(t.id)
+    }
+    return [...matched.keys()].sort()
   }
 
   private async internGroup(group: DimensionGroup): Promise<number> {
@@ -156,4 +211,9 @@ export class SqlDatasetTypes {
     this.byId.set(t.id, t)
     return t
   }
+}
+
+/** Whether a name is a glob pattern (`*`, `?`, `[...]`). */
+export function isGlob(pattern: string): boolean {
+  return /[*?[]/.test(pattern)
 }

@@ -1,14 +1,21 @@
 /**
  * Datasets in SQL: insertion into RUNs (enforced unique per type + data ID by the tag tables),
- * import with given IDs, find-first lookups and removal.
+ * import with given IDs, find-first lookups over RUN, TAGGED and CALIBRATION collections, removal.
  */
 import { type DatasetIdGenerationMode, makeDatasetId } from '../../datasets/dataset-id.js'
 import { DatasetRef } from '../../datasets/dataset-ref.js'
 import type { DatasetType } from '../../datasets/dataset-type.js'
 import { DataCoordinate } from '../../dimensions/data-coordinate.js'
 import type { DataIdValue } from '../../dimensions/dimension-record.js'
-import { ConflictingDefinitionError, OrphanedRecordError } from '../../errors.js'
+import {
+  CalibrationLookupError,
+  ConflictingDefinitionError,
+  InputError,
+  OrphanedRecordError,
+} from '../../errors.js'
 import { unixToTaiNs } from '../../time/tai.js'
+import { Timespan } from '../../time/timespan.js'
+import type { CalibRow, SqlCalibrations } from './sql-calibrations.js'
 import type { SqlCollections } from './sql-collections.js'
 import { chunked, type SqlContext } from './sql-context.js'
 import type { SqlDatasetType, SqlDatasetTypes } from './sql-dataset-types.js'
@@ -27,12 +34,19 @@ export class SqlDatasets {
   private readonly ctx: SqlContext
   private readonly types: SqlDatasetTypes
   private readonly collections: SqlCollections
+  private readonly calibrations: SqlCalibrations
   private readonly inserter: SqlInserter
 
-  constructor(ctx: SqlContext, types: SqlDatasetTypes, collections: SqlCollections) {
+  constructor(
+    ctx: SqlContext,
+    types: SqlDatasetTypes,
+    collections: SqlCollections,
+    calibrations: SqlCalibrations,
+  ) {
     this.ctx = ctx
     this.types = types
     this.collections = collections
+    this.calibrations = calibrations
     this.inserter = new SqlInserter(ctx)
   }
 
@@ -92,34 +106,48 @@ export class SqlDatasets {
     })
   }
 
-  /** Vectorised find-first lookup: one query per chunk of data IDs. */
+  /**
+   * Vectorised find-first lookup over the flattened search path: one query per chunk of data IDs
+   * over the tag table (RUN and TAGGED collections), plus one over the calibration table when
+   * CALIBRATION collections are searched with a timespan.
+   */
   async find(
     datasetType: DatasetType,
     dataIds: readonly DataCoordinate[],
     collections: readonly string[],
+    timespan?: Timespan | readonly (Timespan | undefined)[],
   ): Promise<(DatasetRef | undefined)[]> {
     const t = await this.types.resolve(datasetType)
     const group = t.datasetType.dimensions
-    const cols = await Promise.all(collections.map((c) => this.collections.get(c)))
-    if (cols.length === 0 || dataIds.length === 0) return dataIds.map(() => undefined)
-    const rank = new Map(cols.map((c, i) => [c.id, i]))
+    const path = await this.collections.flatten(collections)
+    if (path.length === 0 || dataIds.length === 0) return dataIds.map(() => undefined)
+    const timespans = perDataId(timespan, dataIds.length)
+    const rank = new Map(path.map((c, i) => [c.id, i]))
+    const tagIds = path.filter((c) => c.type === 'RUN' || c.type === 'TAGGED').map((c) => c.id)
+    const calibCollections = t.datasetType.isCalibration ? path.filter((c) => c.type === 'CALIBRATION') : []
+    const withTime = timespans.some((ts) => ts !== undefined)
+    if (calibCollections.length > 0 && tagIds.length === 0 && !withTime) {
+      throw new CalibrationLookupError(
+        `Cannot look up '${t.datasetType.name}' in CALIBRATION collection(s) ` +
+          `${calibCollections.map((c) => `'${c.name}'`).join(', ')} without a timespan`,
+      )
+    }
     const coords = dataIds.map((d) => DataCoordinate.standardize(d, { dimensions: group }))
     const best = new Map<string, TagRow & { rank: number }>()
     const perRow = Math.max(1, group.required.length)
-    const size = Math.max(1, Math.floor((this.ctx.adapter.maxParameters - cols.length - 1) / perRow))
-    const collectionIds = [...rank.keys()]
-    for (const chunk of chunked(coords, size)) {
+    const size = Math.max(1, Math.floor((this.ctx.adapter.maxParameters - tagIds.length - 1) / perRow))
+    for (const chunk of tagIds.length > 0 ? chunked(coords, size) : []) {
       const values = group.required.map((_, j) => [...new Set(chunk.map((c) => c.requiredValues[j]!))])
       const build = () => {
-        let q = this.tagQuery(t).where('tag.collection_id', 'in', collectionIds)
+        let q = this.tagQuery(t).where('tag.collection_id', 'in', tagIds)
         group.required.forEach((dim, j) => {
           q = q.where(`tag.${dim}`, 'in', values[j]!)
         })
         return q.compile()
       }
       // The SQL text depends only on the list lengths, so it is built once per shape.
-      const shape = `find|${t.id}|${collectionIds.length}|${values.map((v) => v.length).join(',')}`
-      const rows = await this.ctx.executeCached(shape, [t.id, ...collectionIds, ...values.flat()], build)
+      const shape = `find|${t.id}|${tagIds.length}|${values.map((v) => v.length).join(',')}`
+      const rows = await this.ctx.executeCached(shape, [t.id, ...tagIds, ...values.flat()], build)
       for (const row of rows.map((r) => toTagRow(r as Record<string, unknown>, group.required))) {
         const key = JSON.stringify(row.values)
         const r = rank.get(row.collectionId)!
@@ -127,15 +155,65 @@ export class SqlDatasets {
         if (!current || r < current.rank) best.set(key, { ...row, rank: r })
       }
     }
+    const calibRows = new Map<string, CalibRow[]>()
+    if (calibCollections.length > 0 && withTime) {
+      // One query for the union of the wanted times; each data ID's own time is applied below.
+      const wanted = timespans.filter((ts): ts is Timespan => ts !== undefined && !ts.isEmpty)
+      let bounds = Timespan.makeEmpty()
+      if (wanted.length > 0) {
+        let begin = wanted[0]!.begin
+        let end = wanted[0]!.end
+        for (const ts of wanted) {
+          if (ts.begin < begin) begin = ts.begin
+          if (ts.end > end) end = ts.end
+        }
+        bounds = new Timespan(begin, end, { padInstantaneous: false })
+      }
+      const rows = await this.calibrations.fetch(
+        t,
+        calibCollections.map((c) => c.id),
+        coords.filter((_, i) => timespans[i] !== undefined),
+        bounds,
+      )
+      for (const row of rows) {
+        const key = JSON.stringify(row.values)
+        const list = calibRows.get(key) ?? calibRows.set(key, []).get(key)!
+        list.push(row)
+      }
+    }
     return Promise.all(
       coords.map(async (c, i) => {
-        const row = best.get(JSON.stringify(c.requiredValues))
-        if (!row) return undefined
+        const key = JSON.stringify(c.requiredValues)
+        let found: { datasetId: string; runId: number; rank: number } | undefined = best.get(key)
+        const ts = timespans[i]
+        const candidates = ts ? (calibRows.get(key) ?? []).filter((r) => r.validity.overlaps(ts)) : []
+        if (candidates.length > 0) {
+          const top = Math.min(...candidates.map((r) => rank.get(r.collectionId)!))
+          if (!found || top < found.rank) {
+            // Several ranges of one dataset are no ambiguity.
+            const matches = candidates.filter(
+              (r, k) =>
+                rank.get(r.collectionId) === top &&
+                candidates.findIndex(
+                  (o) => o.datasetId === r.datasetId && rank.get(o.collectionId) === top,
+                ) === k,
+            )
+            if (matches.length > 1) {
+              throw new CalibrationLookupError(
+                `Ambiguous calibration lookup of '${t.datasetType.name}' with data ID ${c} in ` +
+                  `'${path[top]!.name}' for ${ts}: ${matches.length} validity ranges overlap it ` +
+                  `(${matches.map((m) => `${m.datasetId} for ${m.validity}`).join('; ')})`,
+              )
+            }
+            found = { ...matches[0]!, rank: top }
+          }
+        }
+        if (!found) return undefined
         return new DatasetRef(
           datasetType,
           dataIds[i]!,
-          await this.collections.nameOf(row.runId),
-          row.datasetId,
+          await this.collections.nameOf(found.runId),
+          found.datasetId,
         )
       }),
     )
@@ -295,4 +373,16 @@ export function toTagRow(row: Record<string, unknown>, dims: readonly string[]):
     runId: Number(row.run_id),
     values: dims.map((d) => row[d] as DataIdValue),
   }
+}
+
+/** One timespan per data ID from `FindDatasetsOptions.timespan`. */
+function perDataId(
+  timespan: Timespan | readonly (Timespan | undefined)[] | undefined,
+  n: number,
+): readonly (Timespan | undefined)[] {
+  if (timespan === undefined || timespan instanceof Timespan) return new Array(n).fill(timespan)
+  if (timespan.length !== n) {
+    throw new InputError(`${timespan.length} timespans given for ${n} data IDs; give one, or one per data ID`)
+  }
+  return timespan
 }

@@ -10,7 +10,22 @@ import type { DataCoordinate, DataId } from '../../dimensions/data-coordinate.js
 import type { DimensionGroup } from '../../dimensions/dimension-group.js'
 import type { DataIdValue, DimensionRecord } from '../../dimensions/dimension-record.js'
 import type { DimensionUniverse } from '../../dimensions/dimension-universe.js'
-import type { CollectionRecord, DatasetSearch, InsertRecordsOptions, Registry } from '../registry.js'
+import type { Timespan } from '../../time/timespan.js'
+import type {
+  CollectionInfo,
+  CollectionRecord,
+  CollectionType,
+  DatasetAssociation,
+  DatasetAssociationQuery,
+  DatasetSearch,
+  FindDatasetOptions,
+  FindDatasetsOptions,
+  InsertRecordsOptions,
+  QueryCollectionsOptions,
+  Registry,
+} from '../registry.js'
+import { SqlAssociations } from './sql-associations.js'
+import { SqlCalibrations } from './sql-calibrations.js'
 import { SqlCollections } from './sql-collections.js'
 import type { SqlContext } from './sql-context.js'
 import { searchDatasets } from './sql-dataset-search.js'
@@ -31,6 +46,8 @@ export class SqlRegistry implements Registry {
   private readonly types: SqlDatasetTypes
   private readonly collections: SqlCollections
   private readonly datasets: SqlDatasets
+  private readonly calibrations: SqlCalibrations
+  private readonly associations: SqlAssociations
 
   constructor(ctx: SqlContext) {
     this.ctx = ctx
@@ -38,7 +55,15 @@ export class SqlRegistry implements Registry {
     this.records = new SqlDimensionRecords(ctx)
     this.types = new SqlDatasetTypes(ctx)
     this.collections = new SqlCollections(ctx)
-    this.datasets = new SqlDatasets(ctx, this.types, this.collections)
+    this.calibrations = new SqlCalibrations(ctx)
+    this.datasets = new SqlDatasets(ctx, this.types, this.collections, this.calibrations)
+    this.associations = new SqlAssociations(
+      ctx,
+      this.types,
+      this.collections,
+      this.datasets,
+      this.calibrations,
+    )
     this.datastoreBridge = new SqlDatastoreBridge(ctx)
   }
 
@@ -125,8 +150,43 @@ export class SqlRegistry implements Registry {
     return record
   }
 
-  async queryCollections(pattern?: string): Promise<CollectionRecord[]> {
-    return (await this.collections.query(pattern)).map(({ id: _id, ...record }) => record)
+  queryCollections(
+    pattern?: string | readonly string[],
+    options?: QueryCollectionsOptions,
+  ): Promise<CollectionInfo[]> {
+    return this.collections.queryInfo(pattern, options)
+  }
+
+  registerCollection(name: string, type: CollectionType, doc?: string): Promise<boolean> {
+    return this.collections.register(name, type, doc)
+  }
+
+  removeCollection(name: string): Promise<void> {
+    return this.collections.remove(name)
+  }
+
+  setCollectionDocumentation(name: string, doc: string): Promise<void> {
+    return this.collections.setDocumentation(name, doc)
+  }
+
+  getCollectionChain(parent: string): Promise<string[]> {
+    return this.collections.getChain(parent)
+  }
+
+  setCollectionChain(
+    parent: string,
+    children: readonly string[],
+    options?: { readonly flatten?: boolean },
+  ): Promise<void> {
+    return this.collections.setChain(parent, children, options?.flatten ?? false)
+  }
+
+  getCollectionParentChains(name: string): Promise<string[]> {
+    return this.collections.parentChains(name)
+  }
+
+  async flattenCollections(collections: readonly string[]): Promise<CollectionRecord[]> {
+    return (await this.collections.flatten(collections)).map(({ id: _id, ...record }) => record)
   }
 
   removeRuns(names: readonly string[]): Promise<void> {
@@ -150,16 +210,18 @@ export class SqlRegistry implements Registry {
     datasetType: DatasetType,
     dataId: DataCoordinate,
     collections: readonly string[],
+    options?: FindDatasetOptions,
   ): Promise<DatasetRef | undefined> {
-    return (await this.datasets.find(datasetType, [dataId], collections))[0]
+    return (await this.datasets.find(datasetType, [dataId], collections, options?.timespan))[0]
   }
 
   findDatasets(
     datasetType: DatasetType,
     dataIds: readonly DataCoordinate[],
     collections: readonly string[],
+    options?: FindDatasetsOptions,
   ): Promise<(DatasetRef | undefined)[]> {
-    return this.datasets.find(datasetType, dataIds, collections)
+    return this.datasets.find(datasetType, dataIds, collections, options?.timespan)
   }
 
   getDatasets(ids: readonly string[]): Promise<DatasetRef[]> {
@@ -167,10 +229,42 @@ export class SqlRegistry implements Registry {
   }
 
   searchDatasets(search: DatasetSearch): AsyncIterable<DatasetRef[]> {
-    return searchDatasets(this.types, this.collections, this.datasets, search)
+    return searchDatasets(this.types, this.collections, this.datasets, this.calibrations, search)
   }
 
   removeDatasets(refs: readonly DatasetRef[]): Promise<void> {
     return this.datasets.remove(refs.map((r) => r.id))
+  }
+
+  removeDatasetType(pattern: string | readonly string[]): Promise<string[]> {
+    return this.types.remove(typeof pattern === 'string' ? [pattern] : pattern)
+  }
+
+  associate(collection: string, refs: readonly DatasetRef[]): Promise<void> {
+    return this.associations.associate(collection, refs)
+  }
+
+  disassociate(collection: string, refs: readonly DatasetRef[]): Promise<void> {
+    return this.associations.disassociate(collection, refs)
+  }
+
+  certify(collection: string, refs: readonly DatasetRef[], timespan: Timespan): Promise<void> {
+    return this.associations.certify(collection, refs, timespan)
+  }
+
+  decertify(
+    collection: string,
+    datasetType: string,
+    timespan: Timespan,
+    options?: { readonly dataIds?: readonly DataCoordinate[] },
+  ): Promise<void> {
+    return this.associations.decertify(collection, datasetType, timespan, options?.dataIds)
+  }
+
+  queryDatasetAssociations(
+    datasetType: string,
+    options?: DatasetAssociationQuery,
+  ): Promise<DatasetAssociation[]> {
+    return this.associations.query(datasetType, options)
   }
 }
