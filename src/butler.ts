@@ -3,6 +3,7 @@
  * and data ID. `DirectButler` (registry + datastore in this process) implements it now; a remote
  * client over HTTP implements the same contract later, which is why every method is async.
  */
+
 import type { DatasetIdGenerationMode } from './datasets/dataset-id.js'
 import type { DatasetRef } from './datasets/dataset-ref.js'
 import type { DatasetType } from './datasets/dataset-type.js'
@@ -10,6 +11,7 @@ import type { TransferMode, VerifyProblem } from './datastore/datastore.js'
 import type { DataCoordinate, DataId } from './dimensions/data-coordinate.js'
 import type { DataIdValue, DimensionRecord } from './dimensions/dimension-record.js'
 import type { DimensionUniverse } from './dimensions/dimension-universe.js'
+import type { DataIdQueryOptions, DatasetQueryOptions, QueryResults } from './query/query.js'
 import type {
   CollectionInfo,
   CollectionType,
@@ -226,6 +228,12 @@ export interface Butler {
   registerDatasetType(datasetType: DatasetType): Promise<boolean>
   getDatasetType(name: string): Promise<DatasetType>
   queryDatasetTypes(pattern?: string): Promise<DatasetType[]>
+  /** Data IDs of `dimensions` matching a `where` expression, data ID and dataset searches (see docs/queries.md). */
+  queryDataIds(dimensions: readonly string[], options?: DataIdQueryOptions): QueryResults<DataCoordinate>
+  /** Datasets of a type found in collections, first per data ID by default (see docs/queries.md). */
+  queryDatasets(datasetType: string, options?: DatasetQueryOptions): QueryResults<DatasetRef>
+  /** Records of a dimension element matching the constraints (see docs/queries.md). */
+  queryDimensionRecords(element: string, options?: DataIdQueryOptions): QueryResults<DimensionRecord>
   /** Deletes dataset type definitions (names or globs) that have no datasets; returns the names removed. */
   removeDatasetType(pattern: string | readonly string[]): Promise<string[]>
   registerRun(name: string, doc?: string): Promise<boolean>

@@ -109,3 +109,19 @@ export type ExportFileError = InstanceType<typeof ExportFileError>
 export function isUserError(error: unknown): error is ButlerUserError {
   return error instanceof ButlerUserError
 }
+
+/**
+ * A query expression that does not parse. The message quotes the offending line with a caret under
+ * the problem; `line` and `column` are 1-based (0 when unknown, e.g. rebuilt from a server's reply).
+ */
+export class ExpressionSyntaxError extends ButlerUserError {
+  override name = 'ExpressionSyntaxError'
+  readonly line: number
+  readonly column: number
+  constructor(message: string, options?: { cause?: unknown; line?: number; column?: number }) {
+    super('expression_syntax', message, options)
+    this.line = options?.line ?? 0
+    this.column = options?.column ?? 0
+  }
+}
+USER_ERROR_CLASSES.set('expression_syntax', ExpressionSyntaxError)

@@ -36,6 +36,21 @@ export * from './dimensions/index.js'
 export { DirectButler } from './direct/direct-butler.js'
 export type { TransferFromOptions } from './direct/transfer.js'
 export * from './errors.js'
+export {
+  type ExpressionNode,
+  type ExpressionPosition,
+  formatExpression,
+  parseExpression,
+} from './expression/index.js'
+export * from './geometry/index.js'
+export type { ExecuteOptions, QueryDriver, QueryRow } from './query/driver.js'
+export {
+  type DataIdQueryOptions,
+  type DatasetQueryOptions,
+  type QueryOptions,
+  QueryResults,
+} from './query/query.js'
+export type { OrderTerm, Predicate, QueryTree, ResultSpec } from './query/tree.js'
 export type {
   CollectionInfo,
   CollectionRecord,

@@ -1,6 +1,7 @@
 /**
  * `DirectButler`: the butler that runs a registry and a datastore in this process.
  */
+
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type {
   Butler,
@@ -35,6 +36,15 @@ import {
   UnknownComponentError,
 } from '../errors.js'
 import { UndoLog } from '../internal/undo-log.js'
+import {
+  type DataIdQueryOptions,
+  type DatasetQueryOptions,
+  type QueryDefaults,
+  type QueryResults,
+  queryDataIds,
+  queryDatasets,
+  queryDimensionRecords,
+} from '../query/query.js'
 import type {
   CollectionInfo,
   CollectionType,
@@ -412,6 +422,22 @@ export class DirectButler implements Butler {
 
   queryDatasetTypes(pattern?: string): Promise<DatasetType[]> {
     return this.registry.queryDatasetTypes(pattern)
+  }
+
+  queryDataIds(dimensions: readonly string[], options?: DataIdQueryOptions): QueryResults<DataCoordinate> {
+    return queryDataIds(this.registry, this.queryDefaults, dimensions, options)
+  }
+
+  queryDatasets(datasetType: string, options?: DatasetQueryOptions): QueryResults<DatasetRef> {
+    return queryDatasets(this.registry, this.queryDefaults, datasetType, options)
+  }
+
+  queryDimensionRecords(element: string, options?: DataIdQueryOptions): QueryResults<DimensionRecord> {
+    return queryDimensionRecords(this.registry, this.queryDefaults, element, options)
+  }
+
+  private get queryDefaults(): QueryDefaults {
+    return { collections: this.collections, dataId: this.dataIdDefaults }
   }
 
   registerRun(name: string, doc?: string): Promise<boolean> {

@@ -2,6 +2,7 @@
  * The registry: the SQL database of dimensions, dataset types, collections, datasets and datastore
  * records. This is the interface; `sql/` implements it over Kysely for SQLite (and PostgreSQL later).
  */
+
 import type { DatasetIdGenerationMode } from '../datasets/dataset-id.js'
 import type { DatasetRef } from '../datasets/dataset-ref.js'
 import type { DatasetType } from '../datasets/dataset-type.js'
@@ -10,6 +11,7 @@ import type { DataCoordinate, DataId } from '../dimensions/data-coordinate.js'
 import type { DimensionGroup } from '../dimensions/dimension-group.js'
 import type { DataIdValue, DimensionRecord } from '../dimensions/dimension-record.js'
 import type { DimensionUniverse } from '../dimensions/dimension-universe.js'
+import type { QueryDriver } from '../query/driver.js'
 import type { Timespan } from '../time/timespan.js'
 
 /** Collection types, numbered as in the reference. */
@@ -83,7 +85,7 @@ export interface DatasetSearch {
 }
 
 /** The registry contract; every call is async so remote implementations can honour it too. */
-export interface Registry {
+export interface Registry extends QueryDriver {
   readonly universe: DimensionUniverse
   /** The bridge the datastore uses to keep its records in this database. */
   readonly datastoreBridge: DatastoreBridge

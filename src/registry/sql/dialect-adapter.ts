@@ -24,8 +24,8 @@ export interface SqlDialectAdapter {
   readonly blobType: ColumnDataType
   /** Column type of floating-point values. */
   readonly floatType: ColumnDataType
-  /** A boolean expression matching `column` against a glob pattern (`*`, `?`). */
-  glob(column: string, pattern: string): Expression<SqlBool>
+  /** A boolean expression matching `column` (a column name or an expression) against a glob (`*`, `?`; case-sensitive). */
+  glob(column: string | Expression<unknown>, pattern: string): Expression<SqlBool>
   /** Whether a driver error is a unique or primary-key violation. */
   isUniqueViolation(error: unknown): boolean
   /** Whether a driver error is a foreign-key violation. */

@@ -2,6 +2,7 @@
  * `SqlRegistry`: the `Registry` over a SQL database through Kysely; engine differences live in a
  * `SqlDialectAdapter`.
  */
+
 import type { DatasetIdGenerationMode } from '../../datasets/dataset-id.js'
 import type { DatasetRef } from '../../datasets/dataset-ref.js'
 import type { DatasetType } from '../../datasets/dataset-type.js'
@@ -10,6 +11,8 @@ import type { DataCoordinate, DataId } from '../../dimensions/data-coordinate.js
 import type { DimensionGroup } from '../../dimensions/dimension-group.js'
 import type { DataIdValue, DimensionRecord } from '../../dimensions/dimension-record.js'
 import type { DimensionUniverse } from '../../dimensions/dimension-universe.js'
+import type { ExecuteOptions, QueryRow } from '../../query/driver.js'
+import type { QueryTree, ResultSpec } from '../../query/tree.js'
 import type { Timespan } from '../../time/timespan.js'
 import type {
   CollectionInfo,
@@ -24,6 +27,7 @@ import type {
   QueryCollectionsOptions,
   Registry,
 } from '../registry.js'
+import { SqlQueries } from './query/sql-query.js'
 import { SqlAssociations } from './sql-associations.js'
 import { SqlCalibrations } from './sql-calibrations.js'
 import { SqlCollections } from './sql-collections.js'
@@ -48,6 +52,7 @@ export class SqlRegistry implements Registry {
   private readonly datasets: SqlDatasets
   private readonly calibrations: SqlCalibrations
   private readonly associations: SqlAssociations
+  private readonly queries: SqlQueries
 
   constructor(ctx: SqlContext) {
     this.ctx = ctx
@@ -65,6 +70,19 @@ export class SqlRegistry implements Registry {
       this.calibrations,
     )
     this.datastoreBridge = new SqlDatastoreBridge(ctx)
+    this.queries = new SqlQueries(ctx, this.types, this.collections)
+  }
+
+  executeQuery(tree: QueryTree, spec: ResultSpec, options?: ExecuteOptions): AsyncIterable<QueryRow[]> {
+    return this.queries.run(tree, spec, options)
+  }
+
+  countQuery(tree: QueryTree, spec: ResultSpec): Promise<number> {
+    return this.queries.count(tree, spec)
+  }
+
+  anyQuery(tree: QueryTree, spec: ResultSpec): Promise<boolean> {
+    return this.queries.any(tree, spec)
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@
  * The SQLite implementation of `SqlDialectAdapter`, over better-sqlite3.
  */
 import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect, sql } from 'kysely'
+import { type Expression, Kysely, SqliteDialect, sql } from 'kysely'
 import { RepositoryError } from '../../errors.js'
 import type { AnyKysely, SqlDialectAdapter } from '../sql/dialect-adapter.js'
 import { wrapSqliteDatabase } from './sqlite-database.js'
@@ -46,8 +46,8 @@ class SqliteAdapter implements SqlDialectAdapter {
     this.db = db
   }
 
-  glob(column: string, pattern: string) {
-    return sql<boolean>`${sql.ref(column)} glob ${pattern}`
+  glob(column: string | Expression<unknown>, pattern: string) {
+    return sql<boolean>`${typeof column === 'string' ? sql.ref(column) : column} glob ${pattern}`
   }
 
   isUniqueViolation(error: unknown): boolean {

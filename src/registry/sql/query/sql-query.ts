@@ -1,0 +1,241 @@
+/**
+ * Runs query trees: plans the relation, selects the result's columns (with a find-first window for
+ * dataset results), and streams rows in pages. A result that fits in one page costs one statement; a
+ * bigger one is written once to a temporary table and read back page by page, so memory stays flat
+ * however many rows match and no statement stays open while the caller works on a page.
+ */
+import { type RawBuilder, sql } from 'kysely'
+import { DatasetRef } from '../../../datasets/dataset-ref.js'
+import { DataCoordinate } from '../../../dimensions/data-coordinate.js'
+import type { DataIdValue } from '../../../dimensions/dimension-record.js'
+import { DimensionRecord } from '../../../dimensions/dimension-record.js'
+import { InvalidQueryError } from '../../../errors.js'
+import type { QueryRow, ExecuteOptions as RunOptions } from '../../../query/driver.js'
+import type { QueryTree, ResultSpec } from '../../../query/tree.js'
+import { elementColumns, rowToRecordObject } from '../dimension-columns.js'
+import type { SqlCollections } from '../sql-collections.js'
+import type { SqlContext } from '../sql-context.js'
+import type { SqlDatasetTypes } from '../sql-dataset-types.js'
+import { PredicateCompiler } from './predicate-sql.js'
+import { planRelation, type Relation, type ResolvedSearch, ref } from './relation.js'
+
+type Sql = RawBuilder<unknown>
+
+/** Rows per page of a streamed result. */
+export const QUERY_PAGE_SIZE = 5000
+
+interface Selection {
+  /** SELECT DISTINCT ... over the relation, without ORDER BY or LIMIT. */
+  readonly body: Sql
+  readonly orderBy: Sql | undefined
+  readonly decode: (row: Record<string, unknown>) => QueryRow | Promise<QueryRow>
+}
+
+let temporaryCounter = 0
+
+/** Query execution over the SQL registry's tables. */
+export class SqlQueries {
+  constructor(
+    private readonly ctx: SqlContext,
+    private readonly types: SqlDatasetTypes,
+    private readonly collections: SqlCollections,
+  ) {}
+
+  /** Streams the rows of a query in pages. */
+  async *run(tree: QueryTree, spec: ResultSpec, options: RunOptions = {}): AsyncIterable<QueryRow[]> {
+    const selection = await this.select(tree, spec)
+    const pageSize = Math.max(1, options.pageSize ?? QUERY_PAGE_SIZE)
+    const cap = spec.limit === undefined ? undefined : Math.abs(spec.limit)
+    // One more row than allowed tells whether a negative limit cut anything off.
+    const wanted = cap === undefined ? undefined : spec.limit! < 0 ? cap + 1 : cap
+    const ordered = selection.orderBy ? sql`${selection.body} order by ${selection.orderBy}` : selection.body
+    const firstLimit = wanted === undefined ? pageSize + 1 : Math.min(wanted, pageSize + 1)
+    const first = await this.rows(sql`${ordered} limit ${sql.lit(firstLimit)}`)
+    if (first.length <= pageSize && (wanted === undefined || first.length <= wanted)) {
+      const kept = cap !== undefined && first.length > cap ? first.slice(0, cap) : first
+      if (cap !== undefined && spec.limit! < 0 && first.length > cap) warnCap(options, cap)
+      if (kept.length > 0) yield await Promise.all(kept.map(selection.decode))
+      return
+    }
+    yield* this.runMaterialized(selection, wanted, cap, spec.limit, pageSize, options)
+  }
+
+  /** Number of rows a query returns (ignoring order and limit). */
+  async count(tree: QueryTree, spec: ResultSpec): Promise<number> {
+    const { body } = await this.select(tree, spec)
+    const rows = await this.rows(sql`select count(*) as n from (${body}) as q`)
+    return Number(rows[0]?.n ?? 0)
+  }
+
+  /** Whether a query returns any row. */
+  async any(tree: QueryTree, spec: ResultSpec): Promise<boolean> {
+    const { body } = await this.select(tree, spec)
+    return (await this.rows(sql`${body} limit 1`)).length > 0
+  }
+
+  private async *runMaterialized(
+    selection: Selection,
+    wanted: number | undefined,
+    cap: number | undefined,
+    limit: number | undefined,
+    pageSize: number,
+    options: RunOptions,
+  ): AsyncIterable<QueryRow[]> {
+    const table = `butler_query_${process.pid}_${++temporaryCounter}`
+    const over = selection.orderBy ? sql`order by ${selection.orderBy}` : sql``
+    const limited = wanted === undefined ? sql`` : sql`limit ${sql.lit(wanted)}`
+    await this.rows(
+      sql`create temporary table ${sql.table(table)} as select row_number() over (${over}) as q_row, q.* from (${selection.body}) as q ${over} ${limited}`,
+    )
+    try {
+      await this.rows(sql`create index ${sql.id(`${table}_row`)} on ${sql.table(table)} (q_row)`)
+      let after = 0
+      let total = 0
+      for (;;) {
+        const page = await this.rows(
+          sql`select * from ${sql.table(table)} where q_row > ${after} order by q_row limit ${sql.lit(pageSize)}`,
+        )
+        if (page.length === 0) break
+        after = Number(page[page.length - 1]!.q_row)
+        let kept = page
+        if (cap !== undefined && total + page.length > cap) {
+          kept = page.slice(0, cap - total)
+          if (limit! < 0) warnCap(options, cap)
+        }
+        total += kept.length
+        if (kept.length > 0) yield await Promise.all(kept.map(selection.decode))
+        if (page.length < pageSize || (cap !== undefined && total >= cap)) break
+      }
+    } finally {
+      await this.rows(sql`drop table if exists ${sql.table(table)}`)
+    }
+  }
+
+  /** Resolves the dataset searches of a tree: types and flattened collections. */
+  private async searches(tree: QueryTree): Promise<Map<string, ResolvedSearch>> {
+    const out = new Map<string, ResolvedSearch>()
+    for (const [name, spec] of Object.entries(tree.datasets)) {
+      const type = await this.types.get(name)
+      if (type.datasetType.isComponent)
+        throw new InvalidQueryError(`Cannot query component dataset type '${name}'`)
+      out.set(name, { type, collections: await this.collections.flatten(spec.collections) })
+    }
+    return out
+  }
+
+  /** The relation, the result's columns and how to decode a row. */
+  private async select(tree: QueryTree, spec: ResultSpec): Promise<Selection> {
+    const searches = await this.searches(tree)
+    const universe = this.ctx.universe
+    const orderColumns = (spec.orderBy ?? []).map((t) => t.column)
+    let dims: readonly string[] = []
+    let elements: string[] = []
+    if (spec.kind === 'dataIds') dims = spec.dimensions
+    else if (spec.kind === 'dimensionRecords') elements = [spec.element]
+    else if (!searches.has(spec.datasetType)) {
+      throw new InvalidQueryError(`Dataset type '${spec.datasetType}' is not searched by this query`)
+    }
+    const relation = planRelation(universe, tree, searches, dims, elements, orderColumns)
+    const compiler = new PredicateCompiler(relation, this.ctx.adapter)
+    const filters: Sql[] = []
+    for (const [d, value] of Object.entries(tree.dataId)) filters.push(sql`${relation.column(d)} = ${value}`)
+    if (tree.predicate) filters.push(compiler.predicate(tree.predicate))
+    const { columns, decode } = this.resultColumns(relation, spec)
+    const orderExprs = (spec.orderBy ?? []).map((t) => compiler.scalarOf(t.column))
+    const partition =
+      spec.kind === 'datasets' && spec.findFirst ? relation.group.required.map((d) => relation.column(d)) : []
+    // Asking for columns may have joined more tables: read the FROM list and conditions only now.
+    const where = [...relation.conditions, ...filters]
+    const selected = [
+      ...columns.map((c, i) => sql`${c} as ${sql.id(`r${i}`)}`),
+      ...orderExprs.map((c, i) => sql`${c} as ${sql.id(`o${i}`)}`),
+    ]
+    const whereSql = where.length > 0 ? sql`where ${sql.join(where, sql` and `)}` : sql``
+    const fromSql = sql.join(relation.from, sql`, `)
+    let body: Sql
+    const outCols = sql.join([
+      ...columns.map((_, i) => sql.id(`r${i}`)),
+      ...orderExprs.map((_, i) => sql.id(`o${i}`)),
+    ])
+    if (spec.kind === 'datasets' && spec.findFirst) {
+      const source = relation.datasets.get(spec.datasetType)!
+      body = sql`select distinct ${outCols} from (select ${sql.join(selected)}, row_number() over (partition by ${sql.join(partition)} order by ${ref(source.alias, 'rank')}) as q_rank from ${fromSql} ${whereSql}) as q where q_rank = 1`
+    } else {
+      body = sql`select distinct ${outCols} from (select ${sql.join(selected)} from ${fromSql} ${whereSql}) as q`
+    }
+    const orderBy =
+      orderExprs.length > 0
+        ? sql.join(
+            (spec.orderBy ?? []).map(
+              (t, i) => sql`${sql.id(`o${i}`)} ${sql.raw(t.descending ? 'desc' : 'asc')}`,
+            ),
+          )
+        : undefined
+    return { body, orderBy, decode }
+  }
+
+  private resultColumns(
+    relation: Relation,
+    spec: ResultSpec,
+  ): { columns: Sql[]; decode: Selection['decode'] } {
+    const universe = this.ctx.universe
+    const values = (row: Record<string, unknown>, n: number, offset = 0): DataIdValue[] =>
+      Array.from({ length: n }, (_, i) => normalize(row[`r${i + offset}`]) as DataIdValue)
+    if (spec.kind === 'dataIds') {
+      const group = universe.group(spec.dimensions)
+      const keys = group.dataCoordinateKeys
+      return {
+        columns: keys.map((d) => relation.column(d)),
+        decode: (row) => DataCoordinate.fromFullValues(group, values(row, keys.length)),
+      }
+    }
+    if (spec.kind === 'dimensionRecords') {
+      const element = universe.getElement(spec.element)
+      const cols = elementColumns(element)
+      return {
+        columns: cols.map((c) => ref(element.name, c)),
+        decode: (row) => {
+          const raw: Record<string, unknown> = {}
+          cols.forEach((c, i) => {
+            raw[c] = row[`r${i}`]
+          })
+          return DimensionRecord.fromObject(element, rowToRecordObject(element, raw))
+        },
+      }
+    }
+    const source = relation.datasets.get(spec.datasetType)!
+    const datasetType = source.search.type.datasetType
+    const keys = datasetType.dimensions.dataCoordinateKeys
+    return {
+      columns: [
+        ref(source.alias, 'dataset_id'),
+        ref(source.alias, 'run_id'),
+        ...keys.map((d) => relation.column(d)),
+      ],
+      decode: async (row) => {
+        const run = await this.collections.nameOf(Number(row.r1))
+        const dataId = DataCoordinate.fromFullValues(datasetType.dimensions, values(row, keys.length, 2))
+        return new DatasetRef(datasetType, dataId, run, String(row.r0))
+      },
+    }
+  }
+
+  private async rows(query: Sql): Promise<Record<string, unknown>[]> {
+    const result = await query.execute(this.ctx.db)
+    return result.rows as Record<string, unknown>[]
+  }
+}
+
+function warnCap(options: RunOptions, cap: number): void {
+  options.onWarning?.(
+    `More than ${cap} rows matched; only the first ${cap} are returned (the limit was negative)`,
+  )
+}
+
+/** Driver values as data ID values: safe bigints become numbers. */
+function normalize(v: unknown): unknown {
+  if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    return Number(v)
+  }
+  return v
+}
