@@ -70,7 +70,15 @@ async function build(root: string): Promise<DirectButler> {
     ] as const) {
       const ids: DataCoordinate[] = []
       for (let v = from; v <= to; v++) {
-        for (let d = 1; d <= DETECTORS; d++) ids.push(DataCoordinate.fromRequiredValues(dims, ['Cam', v, d]))
+        for (let d = 1; d <= DETECTORS; d++) {
+          const values: Record<string, string | number> = { instrument: 'Cam', visit: v, detector: d }
+          ids.push(
+            DataCoordinate.fromRequiredValues(
+              dims,
+              dims.required.map((n) => values[n]!),
+            ),
+          )
+        }
       }
       await butler.registry.insertDatasets(type, run, ids)
     }
