@@ -9,6 +9,7 @@ import type { DimensionRecord } from '../dimensions/dimension-record.js'
 import { DimensionNameError, InvalidQueryError, MissingCollectionError } from '../errors.js'
 import { parseExpression } from '../expression/parser.js'
 import type { ExecuteOptions, QueryDriver, QueryRow } from './driver.js'
+import { explainNoResults } from './explain.js'
 import { type ResolveContext, resolveColumn, resolvePredicate } from './resolve.js'
 import {
   andPredicates,
@@ -89,6 +90,11 @@ export class QueryResults<T extends QueryRow> implements AsyncIterable<T> {
   /** Whether there is at least one row. */
   any(): Promise<boolean> {
     return this.driver.anyQuery(this.tree, this.spec)
+  }
+
+  /** Why there are no rows, in words (empty when there are rows); see `explainNoResults`. */
+  explainNoResults(): Promise<string[]> {
+    return explainNoResults(this.driver, this.tree, this.spec)
   }
 }
 
