@@ -11,6 +11,7 @@ import type { TransferMode, VerifyProblem } from './datastore/datastore.js'
 import type { DataCoordinate, DataId } from './dimensions/data-coordinate.js'
 import type { DataIdValue, DimensionRecord } from './dimensions/dimension-record.js'
 import type { DimensionUniverse } from './dimensions/dimension-universe.js'
+import type { Query } from './query/builder.js'
 import type { DataIdQueryOptions, DatasetQueryOptions, QueryResults } from './query/query.js'
 import type {
   CollectionInfo,
@@ -234,6 +235,12 @@ export interface Butler {
   queryDatasets(datasetType: string, options?: DatasetQueryOptions): QueryResults<DatasetRef>
   /** Records of a dimension element matching the constraints (see docs/queries.md). */
   queryDimensionRecords(element: string, options?: DataIdQueryOptions): QueryResults<DimensionRecord>
+  /** Datasets of every dataset type (or those matching globs), in pages (see docs/queries.md). */
+  queryAllDatasets(
+    options?: DatasetQueryOptions & { readonly datasetTypes?: string | readonly string[] },
+  ): AsyncIterable<DatasetRef[]>
+  /** A query built step by step: `where`, `joinDimensions`, `joinDatasetSearch`, then results. */
+  query(): Query
   /** Deletes dataset type definitions (names or globs) that have no datasets; returns the names removed. */
   removeDatasetType(pattern: string | readonly string[]): Promise<string[]>
   registerRun(name: string, doc?: string): Promise<boolean>

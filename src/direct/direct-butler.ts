@@ -36,6 +36,7 @@ import {
   UnknownComponentError,
 } from '../errors.js'
 import { UndoLog } from '../internal/undo-log.js'
+import { Query } from '../query/builder.js'
 import {
   type DataIdQueryOptions,
   type DatasetQueryOptions,
@@ -434,6 +435,26 @@ export class DirectButler implements Butler {
 
   queryDimensionRecords(element: string, options?: DataIdQueryOptions): QueryResults<DimensionRecord> {
     return queryDimensionRecords(this.registry, this.queryDefaults, element, options)
+  }
+
+  /** A query built step by step (see `Query`). */
+  query(): Query {
+    return Query.create(this.registry, this.queryDefaults)
+  }
+
+  /**
+   * Datasets of every dataset type (or those matching `datasetTypes` globs) in the collections, one
+   * page per type and page; component types are left out.
+   */
+  async *queryAllDatasets(
+    options: DatasetQueryOptions & { readonly datasetTypes?: string | readonly string[] } = {},
+  ): AsyncIterable<DatasetRef[]> {
+    const patterns = options.datasetTypes === undefined ? [undefined] : [options.datasetTypes].flat()
+    const names = new Set<string>()
+    for (const p of patterns) for (const t of await this.registry.queryDatasetTypes(p)) names.add(t.name)
+    for (const name of [...names].sort()) {
+      yield* this.queryDatasets(name, options).pages()
+    }
   }
 
   private get queryDefaults(): QueryDefaults {

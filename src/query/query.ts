@@ -22,8 +22,8 @@ import {
 
 /** Constraints shared by every query. */
 export interface QueryOptions {
-  /** A boolean expression in the query language (`visit > 100 AND band = 'r'`). */
-  readonly where?: string
+  /** A boolean expression in the query language (`visit > 100 AND band = 'r'`); several are ANDed. */
+  readonly where?: string | readonly string[]
   /** Values of `:name` placeholders in `where`; arrays expand inside `IN (...)`. */
   readonly bind?: Readonly<Record<string, unknown>>
   /** Data ID values every row must have. */
@@ -104,9 +104,10 @@ export function queryDataIds(
   defaults: QueryDefaults,
   dimensions: readonly string[],
   options: DataIdQueryOptions = {},
+  joined: JoinedConstraints = NOTHING_JOINED,
 ): QueryResults<DataCoordinate> {
-  const datasets = searches(defaults, options.datasets ?? [], options.collections)
-  const built = buildTree(driver, defaults, dimensions, datasets, options)
+  const datasets = { ...joined.datasets, ...searches(defaults, options.datasets ?? [], options.collections) }
+  const built = buildTree(driver, defaults, [...joined.dimensions, ...dimensions], datasets, options)
   const spec: ResultSpec = { kind: 'dataIds', dimensions, ...resultOptions(built, options) }
   return new QueryResults(driver, built.tree, spec, executeOptions(options))
 }
@@ -117,10 +118,12 @@ export function queryDimensionRecords(
   defaults: QueryDefaults,
   element: string,
   options: DataIdQueryOptions = {},
+  joined: JoinedConstraints = NOTHING_JOINED,
 ): QueryResults<DimensionRecord> {
   if (!driver.universe.has(element)) throw new DimensionNameError(`Unknown dimension element '${element}'`)
-  const datasets = searches(defaults, options.datasets ?? [], options.collections)
-  const built = buildTree(driver, defaults, driver.universe.getElement(element).required, datasets, options)
+  const datasets = { ...joined.datasets, ...searches(defaults, options.datasets ?? [], options.collections) }
+  const dims = [...joined.dimensions, ...driver.universe.getElement(element).required]
+  const built = buildTree(driver, defaults, dims, datasets, options)
   const spec: ResultSpec = { kind: 'dimensionRecords', element, ...resultOptions(built, options) }
   return new QueryResults(driver, built.tree, spec, executeOptions(options))
 }
@@ -131,9 +134,10 @@ export function queryDatasets(
   defaults: QueryDefaults,
   datasetType: string,
   options: DatasetQueryOptions = {},
+  joined: JoinedConstraints = NOTHING_JOINED,
 ): QueryResults<DatasetRef> {
-  const datasets = searches(defaults, [datasetType], options.collections)
-  const built = buildTree(driver, defaults, [], datasets, options)
+  const datasets = { ...joined.datasets, ...searches(defaults, [datasetType], options.collections) }
+  const built = buildTree(driver, defaults, joined.dimensions, datasets, options)
   const spec: ResultSpec = {
     kind: 'datasets',
     datasetType,
@@ -143,12 +147,21 @@ export function queryDatasets(
   return new QueryResults(driver, built.tree, spec, executeOptions(options))
 }
 
+/** Dimensions and dataset searches joined into a query besides those of its result (see `Query`). */
+export interface JoinedConstraints {
+  readonly dimensions: readonly string[]
+  readonly datasets: Readonly<Record<string, { readonly collections: readonly string[] }>>
+}
+
+const NOTHING_JOINED: JoinedConstraints = { dimensions: [], datasets: {} }
+
 interface BuiltTree {
   readonly tree: QueryTree
   readonly context: ResolveContext
 }
 
-function searches(
+/** Dataset searches of `types` in `collections` (default: the butler's; none is an error). */
+export function searches(
   defaults: QueryDefaults,
   types: readonly string[],
   collections: readonly string[] | undefined,
@@ -184,11 +197,16 @@ function buildTree(
     datasetTypes: Object.keys(datasets),
     bind: options.bind ?? {},
   }
-  const ast = options.where ? parseExpression(options.where) : null
-  const predicate = ast ? resolvePredicate(ast, context) : null
+  const texts = typeof options.where === 'string' ? [options.where] : (options.where ?? [])
+  const predicate = andPredicates(
+    ...texts.map((text) => {
+      const ast = parseExpression(text)
+      return ast ? resolvePredicate(ast, context) : null
+    }),
+  )
   applyGovernorDefaults(defaults, dataId, predicate, context)
   checkGovernors(dataId, predicate, context)
-  const tree: QueryTree = { dimensions, datasets, dataId, predicate: andPredicates(predicate) }
+  const tree: QueryTree = { dimensions, datasets, dataId, predicate }
   return { tree, context }
 }
 
