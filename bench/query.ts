@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { DataCoordinate } from '../src/dimensions/data-coordinate.js'
+import { createBox, createCircle } from '../src/geometry/index.js'
 import { createRepository, DatasetType, type DirectButler, openButler, Timespan } from '../src/index.js'
 import { parseTime } from '../src/time/parse-time.js'
 import { cleanup, scratch } from './setup.js'
@@ -56,6 +57,30 @@ async function build(root: string): Promise<DirectButler> {
       physical_filter: 'r',
       day_obs: 20240101,
       timespan: new Timespan(t0 + BigInt(i) * HOUR, t0 + BigInt(i) * HOUR + 30_000_000_000n),
+      // Visits tile a 10° × 10° field with 0.75° circles.
+      region: createCircle(
+        150 + ((i * 7) % 100) * 0.1,
+        2 + (Math.floor((i * 7) / 100) % 100) * 0.1,
+        0.75,
+      ).encode(),
+    })),
+  )
+  // One tract of 10 × 10 patches of 1° over the same field.
+  await butler.insertDimensionRecords('skymap', [
+    { name: 'sky', hash: new Uint8Array(40), tract_max: 1, patch_nx_max: 10, patch_ny_max: 10 },
+  ])
+  await butler.insertDimensionRecords('tract', [
+    { skymap: 'sky', id: 0, region: createBox(155, 7, 10, 10).encode() },
+  ])
+  await butler.insertDimensionRecords(
+    'patch',
+    Array.from({ length: 100 }, (_, p) => ({
+      skymap: 'sky',
+      tract: 0,
+      id: p,
+      cell_x: p % 10,
+      cell_y: Math.floor(p / 10),
+      region: createBox(150.5 + (p % 10), 2.5 + Math.floor(p / 10), 1, 1).encode(),
     })),
   )
   const dims = butler.universe.group(['instrument', 'visit', 'detector'])
@@ -212,6 +237,26 @@ async function main(): Promise<void> {
           parseTime('2024-01-03T00:00:00/tai'),
           parseTime('2024-01-02T00:00:00/tai'),
         ),
+      ],
+      [
+        'spatial join (patches overlapping one visit)',
+        () =>
+          count(
+            butler.queryDataIds(['tract', 'patch'], {
+              where: "visit = 123 AND instrument = 'Cam' AND skymap = 'sky'",
+            }),
+          ),
+        base("select id from patch where skymap = 'sky'"),
+      ],
+      [
+        'spatial constraint (visits overlapping a point)',
+        () =>
+          count(
+            butler.queryDataIds(['visit'], {
+              where: "visit.region OVERLAPS POINT(155.2, 7.3) AND instrument = 'Cam'",
+            }),
+          ),
+        base("select id from visit where instrument = 'Cam'"),
       ],
     ]
     const latencies: Latency[] = []

@@ -14,6 +14,7 @@ import { registerImportExportCommands } from './commands/import-export.js'
 import { registerIngestFilesCommand } from './commands/ingest-files.js'
 import { registerPutCommand } from './commands/put.js'
 import { registerQueryCommands } from './commands/query.js'
+import { registerQueryDataIdsCommand } from './commands/query-data-ids.js'
 import { registerRemoveCommands } from './commands/remove.js'
 import { registerTransferCommands } from './commands/transfer.js'
 import { registerVerifyCommand } from './commands/verify.js'
@@ -51,6 +52,7 @@ export function createProgram(): Command {
   registerDatasetTypeCommands(program)
   registerDimensionRecordCommands(program)
   registerQueryCommands(program)
+  registerQueryDataIdsCommand(program)
   registerCollectionCommands(program)
   registerPutCommand(program)
   registerGetCommand(program)

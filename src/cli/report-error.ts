@@ -2,7 +2,7 @@
  * Turning a failure into one line on stderr and an exit code.
  */
 import { CommanderError } from 'commander'
-import { isUserError } from '../errors.js'
+import { ExpressionSyntaxError, isUserError } from '../errors.js'
 
 /** Exit code of a user error or an unexpected failure. */
 export const EXIT_FAILURE = 1
@@ -10,7 +10,8 @@ export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
 
 /**
- * Reports an error and returns the exit code: a user error prints `butler: error [code]: message`;
+ * Reports an error and returns the exit code: a user error prints `butler: error [code]: message`
+ * (one line, but for the quoted expression and caret lines of a syntax error);
  * a usage error was already printed by commander; anything else prints one line and a hint, with
  * the stack when `BUTLER_DEBUG=1`.
  */
@@ -18,7 +19,9 @@ export function reportError(error: unknown): number {
   const debug = isDebug()
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE
   if (isUserError(error)) {
-    process.stderr.write(`butler: error [${error.code}]: ${oneLine(error.message)}\n`)
+    // A syntax error quotes the expression with a caret under the problem: keep those lines.
+    const text = error instanceof ExpressionSyntaxError ? error.message.trimEnd() : oneLine(error.message)
+    process.stderr.write(`butler: error [${error.code}]: ${text}\n`)
     if (debug) process.stderr.write(`${describeStack(error)}\n`)
     return EXIT_FAILURE
   }

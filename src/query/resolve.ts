@@ -2,14 +2,26 @@
  * Turns a parsed `where` expression into a query-tree predicate: identifiers become columns of known
  * dimension elements and dataset types (the reference's resolution rules), binds become literals, and
  * operators are checked for the kinds of value they take. Everything unknown is an `InvalidQueryError`
- * that names the identifier.
+ * that names the identifier. Spatial functions and region or point binds become spatial literals
+ * (`spatial-operands.ts`), `element.region` a spatial operand, and OVERLAPS between them a spatial
+ * predicate, allowed only as a term of the top-level AND.
  */
 import type { DimensionElement } from '../dimensions/dimension-element.js'
 import type { DimensionUniverse } from '../dimensions/dimension-universe.js'
 import { InvalidQueryError } from '../errors.js'
 import type { ExpressionNode, FunctionCallNode, IdentifierNode, InItemNode } from '../expression/ast.js'
 import { Timespan } from '../time/timespan.js'
-import type { ColumnRef, DatasetField, IntRange, Literal, Predicate, ValueExpr } from './tree.js'
+import { constantOverlap, regionFunction, spatialBind } from './spatial-operands.js'
+import {
+  type ColumnRef,
+  type DatasetField,
+  type IntRange,
+  type Literal,
+  type Predicate,
+  type SpatialOperand,
+  splitSpatial,
+  type ValueExpr,
+} from './tree.js'
 
 const DATASET_FIELDS: readonly DatasetField[] = ['dataset_id', 'ingest_date', 'run', 'collection']
 
@@ -28,11 +40,17 @@ export interface ResolveContext {
 type Resolved =
   | { readonly kind: 'value'; readonly value: ValueExpr }
   | { readonly kind: 'predicate'; readonly predicate: Predicate }
+  | { readonly kind: 'spatial'; readonly operand: SpatialOperand }
   | { readonly kind: 'null' }
 
-/** Resolves an expression that must be a condition. */
+/**
+ * Resolves an expression that must be a condition; a spatial overlap inside OR or NOT is an
+ * `InvalidQueryError`.
+ */
 export function resolvePredicate(node: ExpressionNode, context: ResolveContext): Predicate {
-  return asPredicate(new Resolver(context).resolve(node), node)
+  const p = asPredicate(new Resolver(context).resolve(node), node)
+  splitSpatial(p)
+  return p
 }
 
 /** Resolves a column name as written in an ordering (`visit`, `visit.name`, `exposure.timespan.begin`). */
@@ -91,11 +109,12 @@ class Resolver {
       const operands = [asPredicate(this.resolve(lhs), lhs), asPredicate(this.resolve(rhs), rhs)]
       return predicate({ kind: op === 'AND' ? 'and' : 'or', operands })
     }
-    if (op === 'OVERLAPS') {
-      return predicate({ kind: 'overlaps', left: this.valueOf(lhs), right: this.valueOf(rhs) })
-    }
     const left = this.resolve(lhs)
     const right = this.resolve(rhs)
+    if (op === 'OVERLAPS') {
+      if (left.kind === 'spatial' || right.kind === 'spatial') return this.spatialOverlap(left, right, lhs)
+      return predicate({ kind: 'overlaps', left: asValue(left, lhs), right: asValue(right, rhs) })
+    }
     if (op === '=' || op === '!=') {
       // `x = NULL` and `x != NULL` test for a missing value.
       const operand = left.kind === 'null' ? right : right.kind === 'null' ? left : undefined
@@ -110,6 +129,19 @@ class Resolver {
       return value({ kind: 'arithmetic', op, left: l, right: r })
     }
     return predicate({ kind: 'compare', op: op as '=' | '!=' | '<' | '<=' | '>' | '>=', left: l, right: r })
+  }
+
+  private spatialOverlap(left: Resolved, right: Resolved, node: ExpressionNode): Resolved {
+    if (left.kind !== 'spatial' || right.kind !== 'spatial') {
+      throw new InvalidQueryError(
+        `Spatial OVERLAPS needs a region or a point on both sides (at offset ${node.span.start})`,
+      )
+    }
+    const [a, b] = [left.operand, right.operand]
+    if (a.kind === 'literal' && b.kind === 'literal') {
+      return predicate({ kind: 'constant', value: constantOverlap(a, b) })
+    }
+    return predicate({ kind: 'spatialOverlaps', left: a, right: b })
   }
 
   private membership(lhs: ExpressionNode, items: readonly InItemNode[], negated: boolean): Predicate {
@@ -164,10 +196,13 @@ class Resolver {
       case 'CIRCLE':
       case 'BOX':
       case 'POLYGON':
-      case 'REGION':
-        throw new InvalidQueryError(
-          `Spatial constraints (${node.name}) are not supported by this registry yet`,
-        )
+      case 'REGION': {
+        const args = node.args.map((a) => {
+          const r = this.resolve(a)
+          return r.kind === 'value' ? r.value : undefined
+        })
+        return { kind: 'spatial', operand: regionFunction(node.name, args) }
+      }
       default:
         throw new InvalidQueryError(`Unknown function ${node.name}()`)
     }
@@ -192,6 +227,8 @@ class Resolver {
     const v = this.context.bind[name]
     if (v === null) return { kind: 'null' }
     if (Array.isArray(v)) throw new InvalidQueryError(`Bind ':${name}' is a list; lists go inside IN (...)`)
+    const spatial = spatialBind(v)
+    if (spatial) return { kind: 'spatial', operand: spatial }
     return value(literalOf(v, name))
   }
 
@@ -213,7 +250,10 @@ class Resolver {
           `'${name}' is not a column: only <element>.timespan.begin|end has three parts`,
         )
       }
-      return value(elementColumn(element, second, name))
+      if (element.field(second)?.role === 'region') {
+        return { kind: 'spatial', operand: { kind: 'region', element: element.name } }
+      }
+      return value(elementColumn(element, second))
     }
     if (
       this.context.datasetTypes.includes(head) &&
@@ -257,15 +297,13 @@ class Resolver {
 }
 
 /** `element.second` as a column. */
-function elementColumn(element: DimensionElement, second: string, name: string): ColumnRef {
+function elementColumn(element: DimensionElement, second: string): ColumnRef {
   if (element.primaryKey && second === element.primaryKey.name)
     return { kind: 'dimension', dimension: element.name }
   if (element.required.includes(second) && second !== element.name)
     return { kind: 'dimension', dimension: second }
   if (second === 'timespan' && hasTimespan(element)) return { kind: 'timespan', element: element.name }
   const field = element.fields.find((f) => f.name === second)
-  if (field?.role === 'region')
-    throw new InvalidQueryError(`Spatial constraints ('${name}') are not supported by this registry yet`)
   if (field) return { kind: 'field', element: element.name, field: second }
   throw new InvalidQueryError(`'${element.name}' has no field '${second}'`)
 }
@@ -315,5 +353,10 @@ function asPredicate(r: Resolved, node: ExpressionNode): Predicate {
 function asValue(r: Resolved, node: ExpressionNode): ValueExpr {
   if (r.kind === 'value') return r.value
   if (r.kind === 'null') throw new InvalidQueryError('NULL can only be compared with = or !=')
+  if (r.kind === 'spatial') {
+    throw new InvalidQueryError(
+      `A region or point can only be used with OVERLAPS (at offset ${node.span.start})`,
+    )
+  }
   throw new InvalidQueryError(`Expected a value, not a condition (at offset ${node.span.start})`)
 }

@@ -4,7 +4,9 @@
  * literals), so a tree can be sent to a server and checked there against the same universe.
  *
  * Times are TAI nanoseconds written as decimal strings; integers beyond 2^53 as decimal strings too.
+ * Regions are their sphgeom encoding in hex, points their unit vector.
  */
+import { InvalidQueryError } from '../errors.js'
 
 /** A column a predicate or an ordering can use. */
 export type ColumnRef =
@@ -34,6 +36,24 @@ export type Literal =
       readonly type: 'timespan'
       readonly value: { readonly begin: string | null; readonly end: string | null }
     }
+
+/** A constant region (its sphgeom encoding, in hex) or point (a unit vector's x, y, z). */
+export type SpatialLiteral =
+  | { readonly kind: 'literal'; readonly type: 'region'; readonly value: string }
+  | { readonly kind: 'literal'; readonly type: 'point'; readonly value: readonly [number, number, number] }
+
+/** One side of a spatial overlap: the region of an element's records (a skypix pixel's own), or a constant. */
+export type SpatialOperand = { readonly kind: 'region'; readonly element: string } | SpatialLiteral
+
+/**
+ * Regions overlap. Spatial predicates may only be terms of the top-level AND (see `splitSpatial`), and at
+ * least one side is an element's region (constant pairs are folded while resolving).
+ */
+export interface SpatialPredicate {
+  readonly kind: 'spatialOverlaps'
+  readonly left: SpatialOperand
+  readonly right: SpatialOperand
+}
 
 /** A value: a column, a constant, or arithmetic on them. */
 export type ValueExpr =
@@ -76,6 +96,7 @@ export type Predicate =
   | { readonly kind: 'overlaps'; readonly left: ValueExpr; readonly right: ValueExpr }
   /** A string column matches a glob (`*`, `?`; case-sensitive). */
   | { readonly kind: 'glob'; readonly operand: ValueExpr; readonly pattern: string }
+  | SpatialPredicate
   | { readonly kind: 'constant'; readonly value: boolean }
 
 /** One dataset search joined into a query: datasets of a type found in collections. */
@@ -169,10 +190,64 @@ export function columnsOf(predicate: Predicate | null): ColumnRef[] {
       case 'glob':
         value(p.operand)
         break
+      case 'spatialOverlaps':
       case 'constant':
         break
     }
   }
   if (predicate) walk(predicate)
   return out
+}
+
+/**
+ * The spatial overlaps among the terms of the top-level AND, and the predicate without them. A spatial
+ * overlap nested inside OR or NOT is an `InvalidQueryError`, as in the reference: the exact overlap
+ * test runs outside SQL, on whole rows.
+ */
+export function splitSpatial(predicate: Predicate | null): {
+  spatial: SpatialPredicate[]
+  rest: Predicate | null
+} {
+  if (!predicate) return { spatial: [], rest: null }
+  const terms = predicate.kind === 'and' ? predicate.operands : [predicate]
+  const spatial: SpatialPredicate[] = []
+  const rest: Predicate[] = []
+  for (const term of terms) {
+    if (term.kind === 'spatialOverlaps') spatial.push(term)
+    else if (term.kind === 'and') {
+      const inner = splitSpatial(term)
+      spatial.push(...inner.spatial)
+      if (inner.rest) rest.push(inner.rest)
+    } else {
+      if (hasSpatial(term)) {
+        throw new InvalidQueryError('Spatial overlap constraints nested inside OR or NOT are not supported')
+      }
+      rest.push(term)
+    }
+  }
+  if (spatial.length === 0) return { spatial, rest: predicate }
+  return { spatial, rest: andPredicates(...rest) }
+}
+
+function hasSpatial(p: Predicate): boolean {
+  switch (p.kind) {
+    case 'spatialOverlaps':
+      return true
+    case 'and':
+    case 'or':
+      return p.operands.some(hasSpatial)
+    case 'not':
+      return hasSpatial(p.operand)
+    default:
+      return false
+  }
+}
+
+/** Names of the elements whose regions the spatial overlaps use. */
+export function spatialElementsOf(spatial: readonly SpatialPredicate[]): string[] {
+  const out = new Set<string>()
+  for (const p of spatial) {
+    for (const side of [p.left, p.right]) if (side.kind === 'region') out.add(side.element)
+  }
+  return [...out]
 }

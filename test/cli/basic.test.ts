@@ -27,6 +27,7 @@ const COMMANDS = [
   'query-dataset-types',
   'query-collections',
   'query-datasets',
+  'query-data-ids',
   'query-dimension-records',
   'insert-dimension-records',
   'put',

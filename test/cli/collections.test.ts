@@ -30,8 +30,8 @@ interface CollectionJson {
 interface RefJson {
   id: string
   run: string
-  datasetType: { name: string }
-  dataId: { dataId: Record<string, unknown> }
+  datasetType: string
+  dataId: Record<string, unknown>
 }
 
 /** Puts a `notes` dataset for each visit into `run`, with `text` as content. */
@@ -293,7 +293,7 @@ describe('butler associate', () => {
     assert.deepEqual(collections(dir, repo, 'tagged'), [{ name: 'tagged', type: 'TAGGED', doc: '' }])
     const tagged = datasets(dir, repo, '-c', 'tagged')
     assert.deepEqual(
-      tagged.map((r) => [r.datasetType.name, r.run, r.dataId.dataId.visit]),
+      tagged.map((r) => [r.datasetType, r.run, r.dataId.visit]),
       [
         ['notes', 'run1', 903334],
         ['notes', 'run1', 903336],
@@ -322,7 +322,7 @@ describe('butler associate', () => {
     )
     ok(dir, ['associate', repo, 'best', '-c', 'run2,run1', '--datasets', 'notes', '--find-first'])
     assert.deepEqual(
-      datasets(dir, repo, '-c', 'best').map((r) => [r.run, r.dataId.dataId.visit]),
+      datasets(dir, repo, '-c', 'best').map((r) => [r.run, r.dataId.visit]),
       [
         ['run1', 903336],
         ['run2', 903334],
@@ -386,7 +386,7 @@ describe('butler certify-calibrations', () => {
     )
     assert.deepEqual(collections(dir, repo, 'calib'), [{ name: 'calib', type: 'CALIBRATION', doc: '' }])
     assert.deepEqual(
-      datasets(dir, repo, '-c', 'calib').map((r) => [r.run, r.dataId.dataId.detector]),
+      datasets(dir, repo, '-c', 'calib').map((r) => [r.run, r.dataId.detector]),
       [
         ['calib/run1', 10],
         ['calib/run1', 11],

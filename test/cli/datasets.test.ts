@@ -24,6 +24,14 @@ interface RefJson {
   run: string
   datasetType: { name: string; storageClass: string }
   dataId: { dataId: Record<string, unknown> }
+}
+
+/** A row of `query-datasets --json`. */
+interface DatasetJson {
+  id: string
+  run: string
+  datasetType: string
+  dataId: Record<string, unknown>
   uri?: string
 }
 
@@ -196,7 +204,7 @@ describe('butler put and get', () => {
     })
     assert.ok(isNdArray(decoded.value))
     assert.deepEqual(Array.from(decoded.value.data as Float64Array), [1, 2, 3, 4, 5, 6])
-    const [found] = okJson<RefJson[]>(dir, [
+    const [found] = okJson<DatasetJson[]>(dir, [
       'query-datasets',
       repo,
       'image',
@@ -227,8 +235,8 @@ describe('butler put and get', () => {
   })
 
   it('finds datasets with query-datasets and query-collections', () => {
-    const refs = okJson<RefJson[]>(dir, ['query-datasets', repo, '-c', 'run1', '--json'])
-    assert.deepEqual([...new Set(refs.map((r) => r.datasetType.name))].sort(), [
+    const refs = okJson<DatasetJson[]>(dir, ['query-datasets', repo, '-c', 'run1', '--json'])
+    assert.deepEqual([...new Set(refs.map((r) => r.datasetType))].sort(), [
       'blob',
       'ids',
       'image',
@@ -236,9 +244,9 @@ describe('butler put and get', () => {
       'summary',
       'table',
     ])
-    const v2 = okJson<RefJson[]>(dir, ['query-datasets', repo, 'sum*', '-d', 'visit=903336', '--json'])
+    const v2 = okJson<DatasetJson[]>(dir, ['query-datasets', repo, 'sum*', '-d', 'visit=903336', '--json'])
     assert.deepEqual(
-      v2.map((r) => r.dataId.dataId.visit),
+      v2.map((r) => r.dataId.visit),
       [903336],
     )
     assert.deepEqual(okJson(dir, ['query-collections', repo, '--json']), [
@@ -302,7 +310,7 @@ describe('butler put and get', () => {
       const r = butler(dir, ['put', repo, 'summary', 'summary.json', '--run', '../../escaped', '-d', V2])
       assert.deepEqual(readdirSync(dir).sort(), outside)
       if (r.status === 0) {
-        const [ref] = okJson<RefJson[]>(dir, [
+        const [ref] = okJson<DatasetJson[]>(dir, [
           'query-datasets',
           repo,
           'summary',

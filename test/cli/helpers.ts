@@ -5,13 +5,19 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The compiled entry point, as the `butler` bin runs it. */
-export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js')
+const BUILD_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+/**
+ * The `butler` bin as users run it: the bundle `npm run build` writes (dist/butler.mjs), or the
+ * compiled entry point when the tests were compiled elsewhere without a bundle.
+ */
+export const BIN = existsSync(join(BUILD_ROOT, 'butler.mjs'))
+  ? join(BUILD_ROOT, 'butler.mjs')
+  : join(BUILD_ROOT, 'src', 'cli', 'main.js')
 
 /** What a run of the binary produced. */
 export interface RunResult {

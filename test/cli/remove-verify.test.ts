@@ -21,7 +21,7 @@ import {
 interface RefJson {
   id: string
   run: string
-  datasetType: { name: string }
+  datasetType: string
   uri?: string
 }
 

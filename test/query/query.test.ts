@@ -298,7 +298,19 @@ describe('calibration lookups in queries', () => {
     assert.deepEqual(after.map((d) => d.get('exposure')).sort(), [2, 3])
   })
 
-  it('needs a time to search CALIBRATION collections', async () => {
+  it('lists every certified dataset without find-first, whatever its validity', async () => {
+    const refs = await butler.queryDatasets('bias', { collections: ['calib'], findFirst: false }).toArray()
+    assert.deepEqual(refs.map((r) => r.run).sort(), ['calib/early', 'calib/late'])
+    const ids = await butler
+      .queryDataIds(['detector'], { datasets: ['bias'], collections: ['calib'] })
+      .toArray()
+    assert.deepEqual(
+      ids.map((d) => d.get('detector')),
+      [1],
+    )
+  })
+
+  it('needs a time for a find-first search of CALIBRATION collections', async () => {
     await assert.rejects(
       butler.queryDatasets('bias', { collections: ['calib'] }).toArray(),
       code('invalid_query', /needs a time/),

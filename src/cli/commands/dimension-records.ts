@@ -2,13 +2,22 @@
  * `butler insert-dimension-records` and `butler query-dimension-records`.
  */
 import type { Command } from 'commander'
+import type { DimensionElement } from '../../dimensions/dimension-element.js'
 import { InputError } from '../../errors.js'
 import { formatUtcIsot } from '../../time/tai.js'
 import { Timespan } from '../../time/timespan.js'
 import { examples } from '../help.js'
-import { coerceDataId, collectDataId } from '../options.js'
-import { formatTable, printJson, printLines } from '../output.js'
+import { printLines } from '../output.js'
 import { startProgress } from '../progress.js'
+import {
+  addDatasetOptions,
+  addQueryOptions,
+  type DataIdCliOptions,
+  datasetConstraint,
+  outputFormat,
+  queryOptions,
+} from '../query-options.js'
+import { createRowSink } from '../query-output.js'
 import { readRecordFile } from '../record-files.js'
 import { withButler } from '../repo.js'
 
@@ -68,39 +77,79 @@ export function registerDimensionRecordCommands(program: Command): void {
       })
     })
 
-  program
+  registerQueryDimensionRecordsCommand(program)
+}
+
+function registerQueryDimensionRecordsCommand(program: Command): void {
+  const command = program
     .command('query-dimension-records')
     .summary('list dimension records')
-    .description('List the records of one dimension element, all or those matching a data ID.')
-    .addHelpText('after', examples('butler query-dimension-records ./repo detector -d instrument=HSC'))
+    .description(
+      'List the records of one dimension element that match the constraints, sorted by their keys ' +
+        'unless --order-by says otherwise. Tables show timespans in UTC; JSON gives them as [begin, end] ' +
+        'TAI nanosecond strings; CSV as datetime_begin/datetime_end UTC columns, so the file can be read ' +
+        'back by insert-dimension-records.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'butler query-dimension-records ./repo detector -d instrument=HSC',
+        `butler query-dimension-records ./repo visit --where "instrument = 'HSC' AND exposure_time > 20" --order-by -visit`,
+      ),
+    )
     .argument('<REPO>', 'repository folder')
     .argument('<ELEMENT>', 'dimension element')
-    .option(
-      '-d, --data-id <KEY=VALUE>',
-      'only records matching these values (repeatable, or comma-separated)',
-      collectDataId,
-    )
-    .option('--json', 'print JSON')
-    .action(
-      async (
-        repo: string,
-        elementName: string,
-        options: { dataId?: Record<string, string>; json?: boolean },
-      ) => {
-        await withButler(repo, async (butler) => {
-          const element = butler.universe.getElement(elementName)
-          const where = options.dataId ? coerceDataId(butler.universe, options.dataId) : undefined
-          const records = await butler.registry.fetchDimensionRecords(element.name, where)
-          if (options.json) {
-            printJson(records.map((r) => r.values))
-            return
-          }
-          const fields = element.fields.map((f) => f.name)
-          const rows = records.map((r) => fields.map((f) => formatField(r.get(f))))
-          printLines(...formatTable(fields, rows))
-        })
-      },
-    )
+  addQueryOptions(addDatasetOptions(command, 'records'), 'records').action(
+    async (repo: string, elementName: string, options: DataIdCliOptions) => {
+      const format = outputFormat(options)
+      await withButler(repo, async (butler) => {
+        const element = butler.universe.getElement(elementName)
+        const constraint = await datasetConstraint(butler, options)
+        const base = queryOptions(butler.universe, options)
+        const pages = constraint
+          ? butler
+              .queryDimensionRecords(element.name, {
+                ...base,
+                orderBy: base.orderBy ?? element.required,
+                ...constraint,
+              })
+              .pages()
+          : []
+        const csv = format === 'csv'
+        const fields = element.fields.map((f) => f.name)
+        const sink = createRowSink(format, csv ? fields.flatMap(csvHeader(element)) : fields)
+        for await (const page of pages) {
+          sink.writePage(
+            page.map((r) => ({
+              json: r.values,
+              cells: fields.flatMap((f) => (csv ? csvCells(r.get(f)) : [formatField(r.get(f))])),
+            })),
+          )
+        }
+        if (format === 'table' && sink.count === 0) printLines('No records found.')
+        else sink.end()
+      })
+    },
+  )
+}
+
+/** CSV columns of a field: a timespan becomes datetime_begin and datetime_end, as the reader takes them. */
+function csvHeader(element: DimensionElement): (field: string) => string[] {
+  const timespan = element.fields.find((f) => f.role === 'timespan')?.name
+  return (field) => (field === timespan ? ['datetime_begin', 'datetime_end'] : [field])
+}
+
+/** CSV cells of a value: timespans as two UTC times (empty when unbounded), bytes as base64. */
+function csvCells(value: unknown): string[] {
+  if (value instanceof Timespan) {
+    if (value.isEmpty) return ['', '']
+    return [
+      value.isUnboundedBegin ? '' : formatUtcIsot(value.begin),
+      value.isUnboundedEnd ? '' : formatUtcIsot(value.end),
+    ]
+  }
+  if (value instanceof Uint8Array) return [Buffer.from(value).toString('base64')]
+  return [value === null || value === undefined ? '' : String(value)]
 }
 
 function formatField(value: unknown): string {

@@ -1,20 +1,24 @@
 /**
  * The registry's tables (see `docs/registry-schema.md`): static tables, one table per dimension
- * element that has records, one `dataset_tags_NNNNNNNN` table per dimension group of dataset types,
- * and one `dataset_calibs_NNNNNNNN` table per dimension group of calibration dataset types.
+ * element that has records (plus a `<element>_skypix_overlap` table per element with a region), one
+ * `dataset_tags_NNNNNNNN` table per dimension group of dataset types, and one `dataset_calibs_NNNNNNNN`
+ * table per dimension group of calibration dataset types.
  */
 import { type ColumnDataType, type CreateTableBuilder, sql } from 'kysely'
 import type { FieldConfig } from '../../dimensions/dimension-config.js'
+import type { DimensionElement } from '../../dimensions/dimension-element.js'
 import type { DimensionGroup } from '../../dimensions/dimension-group.js'
 import type { DimensionUniverse } from '../../dimensions/dimension-universe.js'
 import type { AnyKysely, SqlDialectAdapter } from './dialect-adapter.js'
 import { keyColumns, TIMESPAN_BEGIN, TIMESPAN_END } from './dimension-columns.js'
+import { hasOverlapTable, overlapTableName } from './skypix.js'
 
 /**
  * Version of the schema this code writes; a database with another major version is refused (2.0.0
- * added collection chains and calibration tables; there is no migration from 1.x).
+ * added collection chains and calibration tables, 3.0.0 the skypix overlap tables; there is no
+ * migration from older versions).
  */
-export const SCHEMA_VERSION = '2.0.0'
+export const SCHEMA_VERSION = '3.0.0'
 /** `butler_attributes` key of the schema version. */
 export const SCHEMA_VERSION_KEY = 'schema_version'
 /** `butler_attributes` key of the universe config (JSON). */
@@ -114,7 +118,10 @@ export async function createStaticTables(db: AnyKysely, adapter: SqlDialectAdapt
     .execute()
 }
 
-/** Creates one table per element that has records of its own, in universe order. */
+/**
+ * Creates one table per element that has records of its own, in universe order, and the skypix overlap
+ * table of each element with a region.
+ */
 export async function createElementTables(
   db: AnyKysely,
   adapter: SqlDialectAdapter,
@@ -153,7 +160,45 @@ export async function createElementTables(
       )
     }
     await t.execute()
+    if (hasOverlapTable(element)) await createOverlapTable(db, adapter, element)
   }
+}
+
+/**
+ * Creates the overlap table of a spatial element: one row per record and common skypix pixel
+ * (`htm7`) of the envelope of the record's region, keyed by the element's required dimensions (named
+ * after the dimensions), with an index on the pixel for lookups by position.
+ */
+async function createOverlapTable(
+  db: AnyKysely,
+  adapter: SqlDialectAdapter,
+  element: DimensionElement,
+): Promise<void> {
+  const name = overlapTableName(element.name)
+  let t: CreateTableBuilder<string, string> = db.schema.createTable(name)
+  for (const d of element.required) {
+    const key = d === element.name ? element.primaryKey! : element.field(d)!
+    t = t.addColumn(d, columnType(key, adapter), (c) => c.notNull())
+  }
+  t = t
+    .addColumn('skypix_system', 'varchar(16)', (c) => c.notNull())
+    .addColumn('skypix_level', 'smallint', (c) => c.notNull())
+    .addColumn('skypix_index', adapter.bigintType, (c) => c.notNull())
+    .addPrimaryKeyConstraint(`${name}_pk`, [
+      ...element.required,
+      'skypix_system',
+      'skypix_level',
+      'skypix_index',
+    ])
+    .addForeignKeyConstraint(`${name}_fk`, [...element.required], element.name, keyColumns(element), (fk) =>
+      fk.onDelete('cascade'),
+    )
+  await t.execute()
+  await db.schema
+    .createIndex(`${name}_idx`)
+    .on(name)
+    .columns(['skypix_system', 'skypix_level', 'skypix_index'])
+    .execute()
 }
 
 /** Creates the tag table of one dimension group: one row per dataset per collection it belongs to. */

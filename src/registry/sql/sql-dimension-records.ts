@@ -1,5 +1,6 @@
 /**
- * Dimension records in SQL: insert, sync, fetch, and data ID expansion with batched lookups.
+ * Dimension records in SQL: insert (keeping the skypix overlap rows of spatial elements in step), sync,
+ * fetch, and data ID expansion with batched lookups.
  */
 import { DataCoordinate, type DataId } from '../../dimensions/data-coordinate.js'
 import type { DimensionElement } from '../../dimensions/dimension-element.js'
@@ -19,7 +20,9 @@ import {
   recordToRow,
   rowToRecordObject,
 } from './dimension-columns.js'
+import { hasOverlapTable } from './skypix.js'
 import { chunked, type SqlContext } from './sql-context.js'
+import { SqlSkypixOverlaps } from './sql-skypix-overlaps.js'
 
 type RecordInput = DimensionRecord | Readonly<Record<string, unknown>>
 
@@ -27,9 +30,11 @@ type RecordInput = DimensionRecord | Readonly<Record<string, unknown>>
 export class SqlDimensionRecords {
   private readonly ctx: SqlContext
   private readonly cache = new Map<string, Map<string, DimensionRecord>>()
+  private readonly overlaps: SqlSkypixOverlaps
 
   constructor(ctx: SqlContext) {
     this.ctx = ctx
+    this.overlaps = new SqlSkypixOverlaps(ctx)
     ctx.onReset(() => this.cache.clear())
   }
 
@@ -46,10 +51,17 @@ export class SqlDimensionRecords {
     const key = keyColumns(element)
     const nonKey = columns.filter((c) => !key.includes(c))
     const size = Math.floor(this.ctx.adapter.maxParameters / columns.length)
+    const spatial = hasOverlapTable(element)
+    // Records skipped as existing keep their overlap rows: only the inserted ones, read back, get new rows.
+    const returning = spatial && !options.replace && options.skipExisting === true
     this.cache.delete(element.name)
     return this.ctx.transaction(async () => {
       let count = 0
       for (const chunk of chunked(rows, size)) {
+        if (returning) {
+          count += await this.insertNew(element, chunk, key)
+          continue
+        }
         let q = this.ctx.db.insertInto(element.name).values(chunk)
         if (options.replace && nonKey.length > 0) {
           q = q.onConflict((oc) =>
@@ -64,23 +76,55 @@ export class SqlDimensionRecords {
           const result = await q.executeTakeFirst()
           count += Number(result.numInsertedOrUpdatedRows ?? 0n)
         } catch (error) {
-          if (this.ctx.adapter.isUniqueViolation(error)) {
-            throw new ConflictingDefinitionError(
-              `A '${element.name}' record with the same key already exists (use replace or skipExisting)`,
-              { cause: error },
-            )
-          }
-          if (this.ctx.adapter.isForeignKeyViolation(error)) {
-            throw new DataIdValueError(
-              `A '${element.name}' record refers to a ${element.requiredDependencies.join('/')} record that does not exist`,
-              { cause: error },
-            )
-          }
-          throw error
+          throw this.insertError(element, error)
         }
+        if (spatial) await this.overlaps.write(element, chunk, options.replace === true)
       }
       return count
     })
+  }
+
+  /** Inserts the rows whose keys are new, and their overlap rows; returns how many were new. */
+  private async insertNew(
+    element: DimensionElement,
+    chunk: Record<string, unknown>[],
+    key: readonly string[],
+  ): Promise<number> {
+    const keyOf = (row: Record<string, unknown>) => key.map((k) => String(row[k])).join('\u0000')
+    let inserted: Record<string, unknown>[]
+    try {
+      inserted = (await this.ctx.db
+        .insertInto(element.name)
+        .values(chunk)
+        .onConflict((oc) => oc.columns(key).doNothing())
+        .returning(key)
+        .execute()) as Record<string, unknown>[]
+    } catch (error) {
+      throw this.insertError(element, error)
+    }
+    const fresh = new Set(inserted.map(keyOf))
+    await this.overlaps.write(
+      element,
+      chunk.filter((row) => fresh.has(keyOf(row))),
+      false,
+    )
+    return inserted.length
+  }
+
+  private insertError(element: DimensionElement, error: unknown): unknown {
+    if (this.ctx.adapter.isUniqueViolation(error)) {
+      return new ConflictingDefinitionError(
+        `A '${element.name}' record with the same key already exists (use replace or skipExisting)`,
+        { cause: error },
+      )
+    }
+    if (this.ctx.adapter.isForeignKeyViolation(error)) {
+      return new DataIdValueError(
+        `A '${element.name}' record refers to a ${element.requiredDependencies.join('/')} record that does not exist`,
+        { cause: error },
+      )
+    }
+    return error
   }
 
   /** Inserts a record if new; see `Registry.syncDimensionRecord`. */

@@ -45,6 +45,9 @@ export class PredicateCompiler {
         return sql`not (${this.predicate(p.operand)})`
       case 'constant':
         return p.value ? sql`1 = 1` : sql`1 = 0`
+      case 'spatialOverlaps':
+        // Spatial terms are split off the top-level AND before compiling (see `splitSpatial`).
+        throw new InvalidQueryError('Spatial overlap constraints nested inside OR or NOT are not supported')
       case 'isNull':
         return sql`${this.scalar(p.operand)} is null`
       case 'glob':

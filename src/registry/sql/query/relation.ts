@@ -10,7 +10,13 @@ import type { DimensionElement } from '../../../dimensions/dimension-element.js'
 import type { DimensionGroup } from '../../../dimensions/dimension-group.js'
 import type { DimensionUniverse } from '../../../dimensions/dimension-universe.js'
 import { InvalidQueryError } from '../../../errors.js'
-import { type ColumnRef, columnsOf, type QueryTree } from '../../../query/tree.js'
+import {
+  type ColumnRef,
+  columnsOf,
+  type QueryTree,
+  type SpatialPredicate,
+  spatialElementsOf,
+} from '../../../query/tree.js'
 import { keyColumns, TIMESPAN_BEGIN, TIMESPAN_END } from '../dimension-columns.js'
 import { VALIDITY_BEGIN, VALIDITY_END } from '../schema.js'
 import type { SqlCollection } from '../sql-collections.js'
@@ -39,6 +45,11 @@ export interface Relation {
   readonly conditions: RawBuilder<unknown>[]
   /** The SQL column holding each dimension's value (joining an implying table if needed). */
   column(dimension: string): RawBuilder<unknown>
+  /**
+   * Joins `source` as `alias`, whose columns named after `dimensions` hold those dimensions' values
+   * (the first home of a dimension with no table, such as a skypix dimension).
+   */
+  join(source: RawBuilder<unknown>, alias: string, dimensions: readonly string[]): void
 }
 
 /** Ref to `alias.column`, quoted by the dialect. */
@@ -48,7 +59,8 @@ export function ref(alias: string, column: string): RawBuilder<unknown> {
 
 /**
  * Plans the relation of `tree`: `extraDimensions` and `extraElements` are what the result needs
- * besides the tree (a result's dimensions; the element whose records are returned).
+ * besides the tree (a result's dimensions; the element whose records are returned). Elements whose
+ * regions `spatial` uses bring their dimensions, but the overlaps themselves are left to the caller.
  */
 export function planRelation(
   universe: DimensionUniverse,
@@ -57,8 +69,12 @@ export function planRelation(
   extraDimensions: readonly string[],
   extraElements: readonly string[],
   orderColumns: readonly ColumnRef[],
+  spatial: readonly SpatialPredicate[] = [],
 ): Relation {
   const dims = new Set<string>([...tree.dimensions, ...Object.keys(tree.dataId), ...extraDimensions])
+  for (const name of spatialElementsOf(spatial)) {
+    for (const d of checkedElement(universe, name).required) dims.add(d)
+  }
   const wantedElements = new Set<string>(extraElements)
   for (const s of searches.values()) for (const d of s.type.datasetType.dimensions.names) dims.add(d)
   const columns = [...columnsOf(tree.predicate), ...orderColumns]
@@ -121,13 +137,9 @@ export function planRelation(
     datasets.set(name, { alias, search })
     from.push(sql`(${datasetSubquery(search)}) as ${sql.id(alias)}`)
     for (const d of search.type.datasetType.dimensions.required) provide(d, ref(alias, d))
-    if (search.collections.some((c) => c.type === 'CALIBRATION')) {
-      if (!temporal) {
-        throw new InvalidQueryError(
-          `Searching CALIBRATION collections for '${name}' needs a time: add a dimension with a ` +
-            'timespan (exposure, visit) to the query',
-        )
-      }
+    // Without a temporal dimension, certified datasets match at any time (a find-first search then
+    // cannot choose between validity ranges: the caller refuses that).
+    if (temporal && search.collections.some((c) => c.type === 'CALIBRATION')) {
       // Tag rows carry no validity range and always pass.
       conditions.push(
         sql`(${ref(alias, VALIDITY_BEGIN)} is null or (${ref(alias, VALIDITY_BEGIN)} < ${ref(temporal.name, TIMESPAN_END)} and ${ref(temporal.name, TIMESPAN_BEGIN)} < ${ref(alias, VALIDITY_END)}))`,
@@ -161,11 +173,16 @@ export function planRelation(
       if (!c) {
         throw new InvalidQueryError(
           group.has(dimension)
-            ? `Dimension '${dimension}' has no table to query (skypix dimensions are not queryable yet)`
+            ? `Dimension '${dimension}' has no table to query: a skypix dimension needs a spatial element ` +
+                '(visit, tract, patch, ...) or a dataset type with it in the query'
             : `Dimension '${dimension}' is not part of this query`,
         )
       }
       return c
+    },
+    join(source, alias, dimensions) {
+      from.push(sql`${source} as ${sql.id(alias)}`)
+      for (const d of dimensions) provide(d, ref(alias, d))
     },
   }
 }

@@ -2,7 +2,9 @@
  * Runs query trees: plans the relation, selects the result's columns (with a find-first window for
  * dataset results), and streams rows in pages. A result that fits in one page costs one statement; a
  * bigger one is written once to a temporary table and read back page by page, so memory stays flat
- * however many rows match and no statement stays open while the caller works on a page.
+ * however many rows match and no statement stays open while the caller works on a page. A query with
+ * region overlaps first builds the table of dimension values that pass them exactly (`spatial-table.ts`)
+ * and joins it; a query without any runs exactly as before.
  */
 import { type RawBuilder, sql } from 'kysely'
 import { DatasetRef } from '../../../datasets/dataset-ref.js'
@@ -11,13 +13,16 @@ import type { DataIdValue } from '../../../dimensions/dimension-record.js'
 import { DimensionRecord } from '../../../dimensions/dimension-record.js'
 import { InvalidQueryError } from '../../../errors.js'
 import type { QueryRow, ExecuteOptions as RunOptions } from '../../../query/driver.js'
-import type { QueryTree, ResultSpec } from '../../../query/tree.js'
+import { type Predicate, type QueryTree, type ResultSpec, splitSpatial } from '../../../query/tree.js'
 import { elementColumns, rowToRecordObject } from '../dimension-columns.js'
 import type { SqlCollections } from '../sql-collections.js'
 import type { SqlContext } from '../sql-context.js'
 import type { SqlDatasetTypes } from '../sql-dataset-types.js'
 import { PredicateCompiler } from './predicate-sql.js'
 import { planRelation, type Relation, type ResolvedSearch, ref } from './relation.js'
+import { candidateQuery } from './spatial-candidates.js'
+import { planSpatial } from './spatial-plan.js'
+import { createSpatialTable, dropSpatialTable } from './spatial-table.js'
 
 type Sql = RawBuilder<unknown>
 
@@ -29,6 +34,8 @@ interface Selection {
   readonly body: Sql
   readonly orderBy: Sql | undefined
   readonly decode: (row: Record<string, unknown>) => QueryRow | Promise<QueryRow>
+  /** Drops the temporary table of a spatial query; run it when done with the selection. */
+  readonly release?: () => Promise<void>
 }
 
 let temporaryCounter = 0
@@ -44,6 +51,18 @@ export class SqlQueries {
   /** Streams the rows of a query in pages. */
   async *run(tree: QueryTree, spec: ResultSpec, options: RunOptions = {}): AsyncIterable<QueryRow[]> {
     const selection = await this.select(tree, spec)
+    try {
+      yield* this.runSelection(selection, spec, options)
+    } finally {
+      await selection.release?.()
+    }
+  }
+
+  private async *runSelection(
+    selection: Selection,
+    spec: ResultSpec,
+    options: RunOptions,
+  ): AsyncIterable<QueryRow[]> {
     const pageSize = Math.max(1, options.pageSize ?? QUERY_PAGE_SIZE)
     const cap = spec.limit === undefined ? undefined : Math.abs(spec.limit)
     // One more row than allowed tells whether a negative limit cut anything off.
@@ -62,15 +81,61 @@ export class SqlQueries {
 
   /** Number of rows a query returns (ignoring order and limit). */
   async count(tree: QueryTree, spec: ResultSpec): Promise<number> {
-    const { body } = await this.select(tree, spec)
-    const rows = await this.rows(sql`select count(*) as n from (${body}) as q`)
-    return Number(rows[0]?.n ?? 0)
+    const { body, release } = await this.select(tree, spec)
+    try {
+      const rows = await this.rows(sql`select count(*) as n from (${body}) as q`)
+      return Number(rows[0]?.n ?? 0)
+    } finally {
+      await release?.()
+    }
   }
 
   /** Whether a query returns any row. */
   async any(tree: QueryTree, spec: ResultSpec): Promise<boolean> {
-    const { body } = await this.select(tree, spec)
-    return (await this.rows(sql`${body} limit 1`)).length > 0
+    const { body, release } = await this.select(tree, spec)
+    try {
+      return (await this.rows(sql`${body} limit 1`)).length > 0
+    } finally {
+      await release?.()
+    }
+  }
+
+  /** The rows of `body` in pages, through a temporary table when there is more than one page. */
+  private async *pages(body: Sql, pageSize = QUERY_PAGE_SIZE): AsyncIterable<Record<string, unknown>[]> {
+    const first = await this.rows(sql`${body} limit ${sql.lit(pageSize + 1)}`)
+    if (first.length <= pageSize) {
+      if (first.length > 0) yield first
+      return
+    }
+    yield* this.materializedPages(body, sql``, sql``, pageSize)
+  }
+
+  /** Writes `body` (ordered by `over`, limited by `limited`) to a temporary table and reads it back in pages. */
+  private async *materializedPages(
+    body: Sql,
+    over: Sql,
+    limited: Sql,
+    pageSize: number,
+  ): AsyncIterable<Record<string, unknown>[]> {
+    const table = `butler_query_${process.pid}_${++temporaryCounter}`
+    await this.rows(
+      sql`create temporary table ${sql.table(table)} as select row_number() over (${over}) as q_row, q.* from (${body}) as q ${over} ${limited}`,
+    )
+    try {
+      await this.rows(sql`create index ${sql.id(`${table}_row`)} on ${sql.table(table)} (q_row)`)
+      let after = 0
+      for (;;) {
+        const page = await this.rows(
+          sql`select * from ${sql.table(table)} where q_row > ${after} order by q_row limit ${sql.lit(pageSize)}`,
+        )
+        if (page.length === 0) break
+        after = Number(page[page.length - 1]!.q_row)
+        yield page
+        if (page.length < pageSize) break
+      }
+    } finally {
+      await this.rows(sql`drop table if exists ${sql.table(table)}`)
+    }
   }
 
   private async *runMaterialized(
@@ -81,33 +146,18 @@ export class SqlQueries {
     pageSize: number,
     options: RunOptions,
   ): AsyncIterable<QueryRow[]> {
-    const table = `butler_query_${process.pid}_${++temporaryCounter}`
     const over = selection.orderBy ? sql`order by ${selection.orderBy}` : sql``
     const limited = wanted === undefined ? sql`` : sql`limit ${sql.lit(wanted)}`
-    await this.rows(
-      sql`create temporary table ${sql.table(table)} as select row_number() over (${over}) as q_row, q.* from (${selection.body}) as q ${over} ${limited}`,
-    )
-    try {
-      await this.rows(sql`create index ${sql.id(`${table}_row`)} on ${sql.table(table)} (q_row)`)
-      let after = 0
-      let total = 0
-      for (;;) {
-        const page = await this.rows(
-          sql`select * from ${sql.table(table)} where q_row > ${after} order by q_row limit ${sql.lit(pageSize)}`,
-        )
-        if (page.length === 0) break
-        after = Number(page[page.length - 1]!.q_row)
-        let kept = page
-        if (cap !== undefined && total + page.length > cap) {
-          kept = page.slice(0, cap - total)
-          if (limit! < 0) warnCap(options, cap)
-        }
-        total += kept.length
-        if (kept.length > 0) yield await Promise.all(kept.map(selection.decode))
-        if (page.length < pageSize || (cap !== undefined && total >= cap)) break
+    let total = 0
+    for await (const page of this.materializedPages(selection.body, over, limited, pageSize)) {
+      let kept = page
+      if (cap !== undefined && total + page.length > cap) {
+        kept = page.slice(0, cap - total)
+        if (limit! < 0) warnCap(options, cap)
       }
-    } finally {
-      await this.rows(sql`drop table if exists ${sql.table(table)}`)
+      total += kept.length
+      if (kept.length > 0) yield await Promise.all(kept.map(selection.decode))
+      if (cap !== undefined && total >= cap) break
     }
   }
 
@@ -135,11 +185,34 @@ export class SqlQueries {
     else if (!searches.has(spec.datasetType)) {
       throw new InvalidQueryError(`Dataset type '${spec.datasetType}' is not searched by this query`)
     }
-    const relation = planRelation(universe, tree, searches, dims, elements, orderColumns)
+    const { spatial, rest } = splitSpatial(tree.predicate)
+    const relation = planRelation(universe, tree, searches, dims, elements, orderColumns, spatial)
+    if (spec.kind === 'datasets' && spec.findFirst) checkCalibrationTime(relation, spec.datasetType)
+    const plan = planSpatial(relation.group, spatial, searches)
+    if (!plan) return this.selectFrom(relation, rest, tree, spec)
+    const candidates = candidateQuery(plan, { tree, rest, searches, group: relation.group }, this.ctx.adapter)
+    const table = await createSpatialTable(this.ctx, plan, candidates, (body) => this.pages(body))
+    const release = () => dropSpatialTable(this.ctx, table.name)
+    try {
+      relation.join(sql.table(table.name), 'spatial', table.dimensions)
+      return { ...this.selectFrom(relation, rest, tree, spec), release }
+    } catch (error) {
+      await release()
+      throw error
+    }
+  }
+
+  /** The selection of a planned relation: result columns, filters, ordering and find-first. */
+  private selectFrom(
+    relation: Relation,
+    predicate: Predicate | null,
+    tree: QueryTree,
+    spec: ResultSpec,
+  ): Selection {
     const compiler = new PredicateCompiler(relation, this.ctx.adapter)
     const filters: Sql[] = []
     for (const [d, value] of Object.entries(tree.dataId)) filters.push(sql`${relation.column(d)} = ${value}`)
-    if (tree.predicate) filters.push(compiler.predicate(tree.predicate))
+    if (predicate) filters.push(compiler.predicate(predicate))
     const { columns, decode } = this.resultColumns(relation, spec)
     const orderExprs = (spec.orderBy ?? []).map((t) => compiler.scalarOf(t.column))
     const partition =
@@ -238,4 +311,22 @@ function normalize(v: unknown): unknown {
     return Number(v)
   }
   return v
+}
+
+/**
+ * A find-first search through CALIBRATION collections picks one validity range per data ID, so the
+ * query needs a dimension with a timespan (exposure, visit, day_obs) to pick by.
+ */
+function checkCalibrationTime(relation: Relation, datasetType: string): void {
+  const search = relation.datasets.get(datasetType)?.search
+  if (!search?.collections.some((c) => c.type === 'CALIBRATION')) return
+  const timed = Object.values(relation.group.universe.temporalFamilies).some((members) =>
+    members.some((m) => relation.group.elements.some((e) => e.name === m && e.hasOwnTable)),
+  )
+  if (!timed) {
+    throw new InvalidQueryError(
+      `A find-first search of '${datasetType}' through CALIBRATION collections needs a time: add a ` +
+        'dimension with a timespan (exposure, visit) to the query, or search without find-first',
+    )
+  }
 }
