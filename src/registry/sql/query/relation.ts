@@ -94,13 +94,20 @@ export function planRelation(
   const temporal = needsTime ? temporalElement(group) : undefined
   if (temporal) wantedElements.add(temporal.name)
 
+  const providedBySearch = new Set(
+    [...searches.values()].flatMap((s) => s.type.datasetType.dimensions.required),
+  )
   const joined: DimensionElement[] = []
   for (const e of universe.elements) {
     if (!e.hasOwnTable || !e.required.every((d) => group.has(d))) continue
     // Implied dimensions' values live in the implying table (they may be null there), so their own
     // tables join only when their records are used.
+    // A dataset search already holds the keys of its dimensions: their tables join only when their
+    // fields or implied values are used.
     const isRequired = group.required.includes(e.name)
-    if (isRequired || e.alwaysJoin || wantedElements.has(e.name)) joined.push(e)
+    const keyedBySearch =
+      providedBySearch.has(e.name) && !e.implied.some((d) => group.has(d)) && !e.alwaysJoin
+    if ((isRequired && !keyedBySearch) || e.alwaysJoin || wantedElements.has(e.name)) joined.push(e)
   }
   for (const name of wantedElements) {
     if (!joined.some((e) => e.name === name)) {

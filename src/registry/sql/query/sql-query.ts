@@ -38,7 +38,12 @@ interface Selection {
   readonly release?: () => Promise<void>
 }
 
-let temporaryCounter = 0
+/**
+ * Names of the temporary tables of streamed results come from a small pool, so the statements that
+ * page through them repeat and stay in the prepared-statement cache.
+ */
+const freeTemporarySlots: number[] = []
+let temporarySlots = 0
 
 /** Query execution over the SQL registry's tables. */
 export class SqlQueries {
@@ -117,11 +122,12 @@ export class SqlQueries {
     limited: Sql,
     pageSize: number,
   ): AsyncIterable<Record<string, unknown>[]> {
-    const table = `butler_query_${process.pid}_${++temporaryCounter}`
-    await this.rows(
-      sql`create temporary table ${sql.table(table)} as select row_number() over (${over}) as q_row, q.* from (${body}) as q ${over} ${limited}`,
-    )
+    const slot = freeTemporarySlots.pop() ?? ++temporarySlots
+    const table = `butler_query_${slot}`
     try {
+      await this.rows(
+        sql`create temporary table ${sql.table(table)} as select row_number() over (${over}) as q_row, q.* from (${body}) as q ${over} ${limited}`,
+      )
       await this.rows(sql`create index ${sql.id(`${table}_row`)} on ${sql.table(table)} (q_row)`)
       let after = 0
       for (;;) {
@@ -135,6 +141,7 @@ export class SqlQueries {
       }
     } finally {
       await this.rows(sql`drop table if exists ${sql.table(table)}`)
+      freeTemporarySlots.push(slot)
     }
   }
 
