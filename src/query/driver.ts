@@ -27,4 +27,6 @@ export interface QueryDriver {
   countQuery(tree: QueryTree, spec: ResultSpec): Promise<number>
   /** Whether a query returns any row. */
   anyQuery(tree: QueryTree, spec: ResultSpec): Promise<boolean>
+  /** Data IDs of one dimension group with their dimension records attached. */
+  expandDataIds(dataIds: readonly DataCoordinate[]): Promise<DataCoordinate[]>
 }

@@ -64,11 +64,33 @@ export class QueryResults<T extends QueryRow> implements AsyncIterable<T> {
     readonly tree: QueryTree,
     readonly spec: ResultSpec,
     private readonly options: ExecuteOptions = {},
+    private readonly withRecords = false,
   ) {}
+
+  /**
+   * The same results with dimension records attached to every data ID (`dataId.record('visit')`),
+   * fetched in one batch per element and page.
+   */
+  withDimensionRecords(): QueryResults<T> {
+    return new QueryResults(this.driver, this.tree, this.spec, this.options, true)
+  }
 
   /** Pages of rows as the driver streams them. */
   pages(): AsyncIterable<T[]> {
-    return this.driver.executeQuery(this.tree, this.spec, this.options) as AsyncIterable<T[]>
+    const pages = this.driver.executeQuery(this.tree, this.spec, this.options) as AsyncIterable<T[]>
+    return this.withRecords && this.spec.kind !== 'dimensionRecords' ? this.expandedPages(pages) : pages
+  }
+
+  private async *expandedPages(pages: AsyncIterable<T[]>): AsyncIterable<T[]> {
+    for await (const page of pages) {
+      if (this.spec.kind === 'dataIds') {
+        yield (await this.driver.expandDataIds(page as unknown as DataCoordinate[])) as unknown as T[]
+      } else {
+        const refs = page as unknown as DatasetRef[]
+        const dataIds = await this.driver.expandDataIds(refs.map((r) => r.dataId))
+        yield refs.map((r, i) => r.replace({ dataId: dataIds[i]! })) as unknown as T[]
+      }
+    }
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {

@@ -48,6 +48,29 @@ describe('query builder and queryAllDatasets', { skip: fixturesSkip() }, () => {
     assert.deepEqual(detectors.map((d) => d.get('detector')).sort(), [2, 3, 4])
   })
 
+  it('attaches dimension records with withDimensionRecords', async () => {
+    const plain = await butler
+      .queryDatasets('flat', { where: "band = 'g' AND instrument = 'Cam1'" })
+      .toArray()
+    assert.ok(plain.every((r) => !r.dataId.hasRecords))
+    const refs = await butler
+      .queryDatasets('flat', { where: "band = 'g' AND instrument = 'Cam1'", orderBy: 'detector' })
+      .withDimensionRecords()
+      .toArray()
+    assert.deepEqual(
+      refs.map((r) => r.dataId.record('detector')?.get('full_name')),
+      ['Ab', 'Ba', 'Bb'],
+    )
+    assert.ok(refs.every((r) => r.dataId.record('physical_filter')?.get('band') === 'g'))
+    const ids = await butler
+      .query()
+      .where({ instrument: 'Cam1' })
+      .dataIds(['detector'])
+      .withDimensionRecords()
+      .toArray()
+    assert.ok(ids.every((d) => d.hasRecords && d.record('instrument')?.get('detector_max') === 4))
+  })
+
   it('queryAllDatasets yields every dataset type, or those matching globs', async () => {
     const all: string[] = []
     for await (const page of butler.queryAllDatasets({ findFirst: false })) {
