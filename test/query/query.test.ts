@@ -126,6 +126,25 @@ describe('queries on base.yaml + datasets.yaml', { skip }, () => {
     assert.equal(await butler.queryDataIds(['detector'], { where: "instrument = 'Nope'" }).any(), false)
   })
 
+  it('runs a query tree that went through JSON the same (as a remote client sends it)', async () => {
+    const results = butler.queryDatasets('flat', {
+      where: "band = 'r' AND detector IN (1..3) AND ingest_date > T'2000-01-01' AND instrument = :i",
+      bind: { i: 'Cam1' },
+      orderBy: ['-detector', 'physical_filter'],
+      limit: 5,
+    })
+    const tree = JSON.parse(JSON.stringify(results.tree))
+    const spec = JSON.parse(JSON.stringify(results.spec))
+    const ids = async (pages: AsyncIterable<unknown[]>) => {
+      const out: string[] = []
+      for await (const page of pages) for (const r of page) out.push((r as { id: string }).id)
+      return out
+    }
+    const direct = await ids(results.pages())
+    assert.equal(direct.length, 3)
+    assert.deepEqual(await ids(butler.registry.executeQuery(tree, spec)), direct)
+  })
+
   it('limits, with a negative limit capping and warning', async () => {
     const two = await butler.queryDatasets('bias', { orderBy: '-detector', limit: 2 }).toArray()
     assert.deepEqual(
