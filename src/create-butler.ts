@@ -24,6 +24,7 @@ import {
 import { ConfigError, RepositoryError } from './errors.js'
 import { loadDefaultStorageClasses } from './formatters/default-storage-classes.js'
 import { FormatterFactory } from './formatters/formatter-factory.js'
+import { isPostgresUrl, redactUrl } from './registry/postgres/postgres-url.js'
 import { createSqlRegistry } from './registry/sql/create-sql-registry.js'
 
 /** Options of `createRepository`. */
@@ -63,17 +64,17 @@ export async function createRepository(root: string, options: CreateRepositoryOp
   const universe = options.dimensionConfig
     ? DimensionUniverse.fromYaml(options.dimensionConfig, 'dimension config')
     : defaultUniverse()
-  const dbPath = registryPath(config, repo)
-  if (dbPath !== ':memory:' && existsSync(dbPath)) {
-    throw new RepositoryError(`A registry database already exists at ${dbPath}`)
+  const target = registryTarget(config, repo)
+  if ('path' in target && target.path !== ':memory:' && existsSync(target.path)) {
+    throw new RepositoryError(`A registry database already exists at ${target.path}`)
   }
   await mkdir(repo, { recursive: true })
   // Check every config section now, so a bad config never leaves a half-made repository.
   buildStorageClasses(config)
   new FormatterFactory({ config: config.datastore.formatters })
   new FileTemplates({ ...DEFAULT_FILE_TEMPLATES, ...config.datastore.templates })
-  await mkdir(dirname(dbPath), { recursive: true })
-  const registry = await createSqlRegistry({ path: dbPath, universe, create: true })
+  if ('path' in target) await mkdir(dirname(target.path), { recursive: true })
+  const registry = await createSqlRegistry({ ...target, universe, create: true })
   await registry.close()
   await writeFile(configPath, dumpRepoConfig(config))
   return repo
@@ -92,11 +93,11 @@ export async function openButler(location: string, options: OpenButlerOptions = 
   const storageClasses = buildStorageClasses(config)
   const formatters = new FormatterFactory({ config: config.datastore.formatters, storageClasses })
   const templates = new FileTemplates({ ...DEFAULT_FILE_TEMPLATES, ...config.datastore.templates })
-  const dbPath = registryPath(config, repo)
-  if (dbPath !== ':memory:' && !existsSync(dbPath)) {
-    throw new RepositoryError(`The registry database of ${repo} is missing (${dbPath})`)
+  const target = registryTarget(config, repo)
+  if ('path' in target && target.path !== ':memory:' && !existsSync(target.path)) {
+    throw new RepositoryError(`The registry database of ${repo} is missing (${target.path})`)
   }
-  const registry = await createSqlRegistry({ path: dbPath, create: false })
+  const registry = await createSqlRegistry({ ...target, create: false })
   const root = resolve(repo, expandRoot(config.datastore.root, repo))
   const datastore = new FileDatastore({
     root,
@@ -145,12 +146,23 @@ async function locateRepository(location: string): Promise<{ repo: string; confi
   return { repo: dirname(configPath), configPath }
 }
 
-function registryPath(config: RepoConfig, repo: string): string {
+/** Where the registry is: a SQLite file, or a PostgreSQL URL and optional schema. */
+function registryTarget(
+  config: RepoConfig,
+  repo: string,
+): { readonly path: string } | { readonly url: string; readonly schema?: string } {
   const db = expandRoot(config.registry.db, repo)
+  if (isPostgresUrl(db)) {
+    const namespace = config.registry.namespace
+    return namespace === undefined ? { url: db } : { url: db, schema: namespace }
+  }
   const path = sqlitePathOf(db)
-  if (!path)
-    throw new ConfigError(`registry.db '${config.registry.db}' is not supported yet: use sqlite:///<path>`)
-  return path
+  if (!path) {
+    throw new ConfigError(
+      `registry.db '${redactUrl(config.registry.db)}' is not supported: use sqlite:///<path> or postgresql://user@host:port/db`,
+    )
+  }
+  return { path }
 }
 
 function buildStorageClasses(config: RepoConfig): StorageClassFactory {

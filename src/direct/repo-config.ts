@@ -39,6 +39,8 @@ const schema = z.strictObject({
   registry: z
     .strictObject({
       db: z.string().min(1).default(`sqlite:///${BUTLER_ROOT_TOKEN}/${SQLITE_REGISTRY_FILE}`),
+      /** PostgreSQL schema holding the registry's tables (ignored by SQLite). */
+      namespace: z.string().min(1).optional(),
     })
     .prefault({}),
   storageClasses: z.record(z.string(), z.unknown()).default({}),
@@ -74,9 +76,13 @@ export function parseRepoConfig(text: string, source: string): RepoConfig {
   return validateRepoConfig(raw, source)
 }
 
-/** Serialises a config for writing to `butler.yaml`. */
+/**
+ * Serialises a config for writing to `butler.yaml`. A password in a PostgreSQL `registry.db` URL is
+ * left out: it comes from `PGPASSWORD` or `~/.pgpass` when the repository is opened.
+ */
 export function dumpRepoConfig(config: RepoConfig): string {
-  return stringifyYaml(config, { lineWidth: 0 })
+  const db = config.registry.db.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/i, '$1@')
+  return stringifyYaml({ ...config, registry: { ...config.registry, db } }, { lineWidth: 0 })
 }
 
 /** Replaces `<butlerRoot>` in a string with the repository root. */

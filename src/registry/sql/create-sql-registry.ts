@@ -4,6 +4,7 @@
 import { defaultUniverse } from '../../dimensions/default-universe.js'
 import { DimensionUniverse } from '../../dimensions/dimension-universe.js'
 import { RepositoryError } from '../../errors.js'
+import { createPostgresAdapter } from '../postgres/postgres-adapter.js'
 import { createSqliteAdapter } from '../sqlite/sqlite-adapter.js'
 import type { SqlDialectAdapter } from './dialect-adapter.js'
 import {
@@ -16,25 +17,47 @@ import {
 import { SqlContext } from './sql-context.js'
 import { SqlRegistry } from './sql-registry.js'
 
-/** Options of `createSqlRegistry`. */
-export interface SqlRegistryOptions {
-  /** SQLite database file, or `:memory:`. */
-  readonly path: string
+interface CommonOptions {
   /** Universe of a new registry (default: the package's); an existing one uses the universe it stores. */
   readonly universe?: DimensionUniverse
   /** Create a new registry (an existing one is an error) rather than open an existing one. */
   readonly create: boolean
 }
 
+/** Options of a SQLite registry. */
+export interface SqliteRegistryOptions extends CommonOptions {
+  /** SQLite database file, or `:memory:`. */
+  readonly path: string
+}
+
+/** Options of a PostgreSQL registry. */
+export interface PostgresRegistryOptions extends CommonOptions {
+  /** `postgresql://user[:password]@host:port/db`; without a password, `PGPASSWORD` or `~/.pgpass` is used. */
+  readonly url: string
+  /** Schema (namespace) holding the registry's tables; created when missing if `create` is set. */
+  readonly schema?: string
+}
+
+/** Options of `createSqlRegistry`: a SQLite file (`path`) or a PostgreSQL server (`url`). */
+export type SqlRegistryOptions = SqliteRegistryOptions | PostgresRegistryOptions
+
 /**
- * Creates a new registry database or opens an existing one. On open, the universe is read back from
+ * Creates a new registry database or opens an existing one, in a SQLite file or on a PostgreSQL
+ * server. On open, the universe is read back from
  * the database, and a schema with another major version than this code's is refused.
  *
  * @example
  * const registry = await createSqlRegistry({ path: 'repo/gen3.sqlite3', create: true })
  */
 export async function createSqlRegistry(options: SqlRegistryOptions): Promise<SqlRegistry> {
-  const adapter = createSqliteAdapter({ path: options.path, create: options.create })
+  const adapter =
+    'url' in options
+      ? await createPostgresAdapter({
+          url: options.url,
+          create: options.create,
+          ...(options.schema === undefined ? {} : { schema: options.schema }),
+        })
+      : createSqliteAdapter({ path: options.path, create: options.create })
   try {
     return await openRegistry(adapter, options)
   } catch (error) {
@@ -44,10 +67,9 @@ export async function createSqlRegistry(options: SqlRegistryOptions): Promise<Sq
 }
 
 async function openRegistry(adapter: SqlDialectAdapter, options: SqlRegistryOptions): Promise<SqlRegistry> {
-  const tables = await adapter.db.introspection.getTables()
-  const exists = tables.some((t) => t.name === 'butler_attributes')
-  if (!exists) {
-    if (!options.create) throw new RepositoryError(`No registry found in ${options.path}`)
+  const where = adapter.location
+  if (!(await adapter.hasTable('butler_attributes'))) {
+    if (!options.create) throw new RepositoryError(`No registry found in ${where}`)
     const universe = options.universe ?? defaultUniverse()
     const ctx = new SqlContext(adapter, universe)
     await ctx.transaction(async () => {
@@ -63,7 +85,7 @@ async function openRegistry(adapter: SqlDialectAdapter, options: SqlRegistryOpti
     })
     return new SqlRegistry(ctx)
   }
-  if (options.create) throw new RepositoryError(`${options.path} already holds a registry`)
+  if (options.create) throw new RepositoryError(`${where} already holds a registry`)
   const rows = await adapter.db
     .selectFrom('butler_attributes')
     .select(['name', 'value'])
@@ -72,19 +94,19 @@ async function openRegistry(adapter: SqlDialectAdapter, options: SqlRegistryOpti
   const attrs = new Map(rows.map((r) => [String(r.name), String(r.value)]))
   const version = attrs.get(SCHEMA_VERSION_KEY)
   const config = attrs.get(UNIVERSE_CONFIG_KEY)
-  if (!version || !config) throw new RepositoryError(`The registry in ${options.path} is incomplete`)
+  if (!version || !config) throw new RepositoryError(`The registry in ${where} is incomplete`)
   const major = Number(version.split('.')[0])
   const supported = Number(SCHEMA_VERSION.split('.')[0])
   if (!(major <= supported)) {
     throw new RepositoryError(
-      `The registry in ${options.path} has schema version ${version}; this code supports ${SCHEMA_VERSION} (upgrade the package)`,
+      `The registry in ${where} has schema version ${version}; this code supports ${SCHEMA_VERSION} (upgrade the package)`,
     )
   }
   if (major < supported) {
     throw new RepositoryError(
-      `The registry in ${options.path} has the old schema version ${version}; this code needs ${SCHEMA_VERSION} and cannot migrate it (create a new repository and import an export of the old one)`,
+      `The registry in ${where} has the old schema version ${version}; this code needs ${SCHEMA_VERSION} and cannot migrate it (create a new repository and import an export of the old one)`,
     )
   }
-  const universe = DimensionUniverse.fromConfig(JSON.parse(config), `${options.path}:${UNIVERSE_CONFIG_KEY}`)
+  const universe = DimensionUniverse.fromConfig(JSON.parse(config), `${where}:${UNIVERSE_CONFIG_KEY}`)
   return new SqlRegistry(new SqlContext(adapter, universe))
 }

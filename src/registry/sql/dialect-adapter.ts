@@ -14,6 +14,13 @@ export interface SqlDialectAdapter {
   readonly name: string
   /** The Kysely instance over this engine's connection (pragmas applied, integers handled). */
   readonly db: AnyKysely
+  /** Where the database is (a file path, or a URL without password), for messages. */
+  readonly location: string
+  /**
+   * Whether `db` is a pool of connections, so that session state (temporary tables) is only seen by
+   * statements pinned to one connection (see `SqlContext.session`).
+   */
+  readonly pooled: boolean
   /** Largest number of bound parameters in one statement. */
   readonly maxParameters: number
   /** Column type of auto-increment integer primary keys (`integer` in SQLite, `bigserial` in PostgreSQL). */
@@ -26,6 +33,16 @@ export interface SqlDialectAdapter {
   readonly floatType: ColumnDataType
   /** A boolean expression matching `column` (a column name or an expression) against a glob (`*`, `?`; case-sensitive). */
   glob(column: string | Expression<unknown>, pattern: string): Expression<SqlBool>
+  /** The value bound for a boolean (SQLite stores 0 and 1). */
+  booleanValue(value: boolean): unknown
+  /**
+   * A string compared with stored text in a query. PostgreSQL text cannot hold U+0000, so no stored
+   * value contains it; there it is bound as U+FFFF (a noncharacter), which keeps comparisons false
+   * instead of failing the statement.
+   */
+  textValue(value: string): string
+  /** Whether a table of this name exists in the registry's schema (temporary tables aside). */
+  hasTable(name: string): Promise<boolean>
   /** Whether a driver error is a unique or primary-key violation. */
   isUniqueViolation(error: unknown): boolean
   /** Whether a driver error is a foreign-key violation. */

@@ -14,6 +14,13 @@ interface Frame {
   readonly depth: number
 }
 
+/** A database handle pinned to one connection (see `SqlContext.session`). */
+export interface SqlSession {
+  readonly db: AnyKysely
+  /** Gives the connection back (its session state is discarded). */
+  end(): Promise<void>
+}
+
 /** The database, the current transaction and the caches' invalidation hooks. */
 export class SqlContext {
   readonly adapter: SqlDialectAdapter
@@ -59,6 +66,25 @@ export class SqlContext {
     }
     if (text === null) return (await this.db.executeQuery(build())).rows
     return (await this.db.executeQuery(Compiled.raw(text, [...params]))).rows as R[]
+  }
+
+  /**
+   * A database handle on which session state (temporary tables) stays visible from one statement to
+   * the next, and the function that gives it back. Inside a transaction, or on a single-connection
+   * engine, that is simply `db`; on a pool it is a connection held (in a transaction) until `end`.
+   */
+  async session(): Promise<SqlSession> {
+    if (this.inTransaction || !this.adapter.pooled) return { db: this.db, end: async () => {} }
+    const trx = await this.adapter.db.startTransaction().execute()
+    let open = true
+    return {
+      db: trx,
+      end: async () => {
+        if (!open) return
+        open = false
+        await trx.rollback().execute()
+      },
+    }
   }
 
   /** Registers a cache reset, run whenever a transaction or savepoint rolls back. */

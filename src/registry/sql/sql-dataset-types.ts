@@ -63,7 +63,7 @@ export class SqlDatasetTypes {
           name: datasetType.name,
           storage_class: datasetType.storageClassName,
           dimensions_key: dimensionsKey,
-          is_calibration: datasetType.isCalibration ? 1 : 0,
+          is_calibration: this.ctx.adapter.booleanValue(datasetType.isCalibration),
           tag_table: tagTable,
           calib_table: calibTable ?? null,
         })

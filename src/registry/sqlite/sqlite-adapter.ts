@@ -30,7 +30,7 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): SqlDialectAd
   raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 300_000}`)
   raw.pragma('synchronous = NORMAL')
   const db: AnyKysely = new Kysely({ dialect: new SqliteDialect({ database: wrapSqliteDatabase(raw) }) })
-  return new SqliteAdapter(db)
+  return new SqliteAdapter(db, options.path)
 }
 
 class SqliteAdapter implements SqlDialectAdapter {
@@ -41,13 +41,31 @@ class SqliteAdapter implements SqlDialectAdapter {
   readonly bigintType = 'bigint' as const
   readonly blobType = 'blob' as const
   readonly floatType = 'double precision' as const
+  readonly pooled = false
+  readonly location: string
 
-  constructor(db: AnyKysely) {
+  constructor(db: AnyKysely, location: string) {
     this.db = db
+    this.location = location
   }
 
   glob(column: string | Expression<unknown>, pattern: string) {
     return sql<boolean>`${typeof column === 'string' ? sql.ref(column) : column} glob ${pattern}`
+  }
+
+  booleanValue(value: boolean): unknown {
+    return value ? 1 : 0
+  }
+
+  textValue(value: string): string {
+    return value
+  }
+
+  async hasTable(name: string): Promise<boolean> {
+    const { rows } = await sql`select 1 from sqlite_master where type = 'table' and name = ${name}`.execute(
+      this.db,
+    )
+    return rows.length > 0
   }
 
   isUniqueViolation(error: unknown): boolean {

@@ -189,11 +189,11 @@ export class PredicateCompiler {
       case 'time':
         return sql`${BigInt(v.value)}`
       case 'bool':
-        return this.adapter.name === 'sqlite' ? sql`${v.value ? 1 : 0}` : sql`${v.value}`
+        return sql`${this.adapter.booleanValue(v.value)}`
       case 'timespan':
         throw new InvalidQueryError('A timespan literal can only be used with OVERLAPS')
       default:
-        return sql`${v.value}`
+        return sql`${typeof v.value === 'string' ? this.adapter.textValue(v.value) : v.value}`
     }
   }
 }

@@ -9,7 +9,7 @@ import { type CreateTableBuilder, type RawBuilder, sql } from 'kysely'
 import type { DimensionUniverse } from '../../../dimensions/dimension-universe.js'
 import { InvalidQueryError } from '../../../errors.js'
 import { decodeRegion, type PixelRange, type Region, UnitVector3d } from '../../../geometry/index.js'
-import type { SqlDialectAdapter } from '../dialect-adapter.js'
+import type { AnyKysely, SqlDialectAdapter } from '../dialect-adapter.js'
 import { chunked, type SqlContext } from '../sql-context.js'
 import type { Candidates } from './spatial-candidates.js'
 import type { SpatialPlan } from './spatial-plan.js'
@@ -33,13 +33,14 @@ let tableCounter = 0
 /** Checks the candidates of `plan` exactly and writes the passing rows to a new temporary table. */
 export async function createSpatialTable(
   ctx: SqlContext,
+  db: AnyKysely,
   plan: SpatialPlan,
   candidates: Candidates,
   pages: PageReader,
 ): Promise<SpatialTable> {
   const name = `butler_spatial_${process.pid}_${++tableCounter}`
   const dims = plan.dimensions
-  let t: CreateTableBuilder<string, string> = ctx.db.schema.createTable(name).temporary()
+  let t: CreateTableBuilder<string, string> = db.schema.createTable(name).temporary()
   for (const d of dims) t = t.addColumn(d, columnType(ctx.universe, ctx.adapter, d))
   await t.addUniqueConstraint(`${name}_unq`, [...dims]).execute()
   const check = new ExactCheck(plan, candidates)
@@ -50,7 +51,7 @@ export async function createSpatialTable(
       const out: Record<string, unknown>[] = []
       for (const row of page) check.rows(row, out)
       for (const chunk of chunked(out, size)) {
-        const r = await ctx.db
+        const r = await db
           .insertInto(name)
           .values(chunk)
           .onConflict((oc) => oc.doNothing())
@@ -59,15 +60,15 @@ export async function createSpatialTable(
       }
     }
   } catch (error) {
-    await dropSpatialTable(ctx, name)
+    await dropSpatialTable(db, name).catch(() => {})
     throw error
   }
   return { name, dimensions: dims, rows }
 }
 
 /** Drops a table made by `createSpatialTable`. */
-export async function dropSpatialTable(ctx: SqlContext, name: string): Promise<void> {
-  await sql`drop table if exists ${sql.table(name)}`.execute(ctx.db)
+export async function dropSpatialTable(db: AnyKysely, name: string): Promise<void> {
+  await sql`drop table if exists ${sql.table(name)}`.execute(db)
 }
 
 /** The exact test of candidate rows, with decoded regions and computed pixels cached per record. */

@@ -14,6 +14,7 @@ import { DimensionRecord } from '../../../dimensions/dimension-record.js'
 import { InvalidQueryError } from '../../../errors.js'
 import type { QueryRow, ExecuteOptions as RunOptions } from '../../../query/driver.js'
 import { type Predicate, type QueryTree, type ResultSpec, splitSpatial } from '../../../query/tree.js'
+import type { AnyKysely } from '../dialect-adapter.js'
 import { elementColumns, rowToRecordObject } from '../dimension-columns.js'
 import type { SqlCollections } from '../sql-collections.js'
 import type { SqlContext } from '../sql-context.js'
@@ -55,15 +56,23 @@ export class SqlQueries {
 
   /** Streams the rows of a query in pages. */
   async *run(tree: QueryTree, spec: ResultSpec, options: RunOptions = {}): AsyncIterable<QueryRow[]> {
-    const selection = await this.select(tree, spec)
+    const session = await this.ctx.session()
     try {
-      yield* this.runSelection(selection, spec, options)
+      const selection = await this.select(session.db, tree, spec)
+      let done = false
+      try {
+        yield* this.runSelection(session.db, selection, spec, options)
+        done = true
+      } finally {
+        await releaseQuietly(selection, done)
+      }
     } finally {
-      await selection.release?.()
+      await session.end()
     }
   }
 
   private async *runSelection(
+    db: AnyKysely,
     selection: Selection,
     spec: ResultSpec,
     options: RunOptions,
@@ -74,49 +83,72 @@ export class SqlQueries {
     const wanted = cap === undefined ? undefined : spec.limit! < 0 ? cap + 1 : cap
     const ordered = selection.orderBy ? sql`${selection.body} order by ${selection.orderBy}` : selection.body
     const firstLimit = wanted === undefined ? pageSize + 1 : Math.min(wanted, pageSize + 1)
-    const first = await this.rows(sql`${ordered} limit ${sql.lit(firstLimit)}`)
+    const first = await rows(db, sql`${ordered} limit ${sql.lit(firstLimit)}`)
     if (first.length <= pageSize && (wanted === undefined || first.length <= wanted)) {
       const kept = cap !== undefined && first.length > cap ? first.slice(0, cap) : first
       if (cap !== undefined && spec.limit! < 0 && first.length > cap) warnCap(options, cap)
       if (kept.length > 0) yield await Promise.all(kept.map(selection.decode))
       return
     }
-    yield* this.runMaterialized(selection, wanted, cap, spec.limit, pageSize, options)
+    yield* this.runMaterialized(db, selection, wanted, cap, spec.limit, pageSize, options)
   }
 
   /** Number of rows a query returns (ignoring order and limit). */
   async count(tree: QueryTree, spec: ResultSpec): Promise<number> {
-    const { body, release } = await this.select(tree, spec)
-    try {
-      const rows = await this.rows(sql`select count(*) as n from (${body}) as q`)
-      return Number(rows[0]?.n ?? 0)
-    } finally {
-      await release?.()
-    }
+    return this.withSelection(tree, spec, async (db, { body }) => {
+      const found = await rows(db, sql`select count(*) as n from (${body}) as q`)
+      return Number(found[0]?.n ?? 0)
+    })
   }
 
   /** Whether a query returns any row. */
   async any(tree: QueryTree, spec: ResultSpec): Promise<boolean> {
-    const { body, release } = await this.select(tree, spec)
+    return this.withSelection(
+      tree,
+      spec,
+      async (db, { body }) => (await rows(db, sql`${body} limit 1`)).length > 0,
+    )
+  }
+
+  /** Runs `fn` on the selection of a query, in a session that holds its temporary tables. */
+  private async withSelection<T>(
+    tree: QueryTree,
+    spec: ResultSpec,
+    fn: (db: AnyKysely, selection: Selection) => Promise<T>,
+  ): Promise<T> {
+    const session = await this.ctx.session()
     try {
-      return (await this.rows(sql`${body} limit 1`)).length > 0
+      const selection = await this.select(session.db, tree, spec)
+      let done = false
+      try {
+        const result = await fn(session.db, selection)
+        done = true
+        return result
+      } finally {
+        await releaseQuietly(selection, done)
+      }
     } finally {
-      await release?.()
+      await session.end()
     }
   }
 
   /** The rows of `body` in pages, through a temporary table when there is more than one page. */
-  private async *pages(body: Sql, pageSize = QUERY_PAGE_SIZE): AsyncIterable<Record<string, unknown>[]> {
-    const first = await this.rows(sql`${body} limit ${sql.lit(pageSize + 1)}`)
+  private async *pages(
+    db: AnyKysely,
+    body: Sql,
+    pageSize = QUERY_PAGE_SIZE,
+  ): AsyncIterable<Record<string, unknown>[]> {
+    const first = await rows(db, sql`${body} limit ${sql.lit(pageSize + 1)}`)
     if (first.length <= pageSize) {
       if (first.length > 0) yield first
       return
     }
-    yield* this.materializedPages(body, sql``, sql``, pageSize)
+    yield* this.materializedPages(db, body, sql``, sql``, pageSize)
   }
 
   /** Writes `body` (ordered by `over`, limited by `limited`) to a temporary table and reads it back in pages. */
   private async *materializedPages(
+    db: AnyKysely,
     body: Sql,
     over: Sql,
     limited: Sql,
@@ -124,14 +156,17 @@ export class SqlQueries {
   ): AsyncIterable<Record<string, unknown>[]> {
     const slot = freeTemporarySlots.pop() ?? ++temporarySlots
     const table = `butler_query_${slot}`
+    let done = false
     try {
-      await this.rows(
+      await rows(
+        db,
         sql`create temporary table ${sql.table(table)} as select row_number() over (${over}) as q_row, q.* from (${body}) as q ${over} ${limited}`,
       )
-      await this.rows(sql`create index ${sql.id(`${table}_row`)} on ${sql.table(table)} (q_row)`)
+      await rows(db, sql`create index ${sql.id(`${table}_row`)} on ${sql.table(table)} (q_row)`)
       let after = 0
       for (;;) {
-        const page = await this.rows(
+        const page = await rows(
+          db,
           sql`select * from ${sql.table(table)} where q_row > ${after} order by q_row limit ${sql.lit(pageSize)}`,
         )
         if (page.length === 0) break
@@ -139,13 +174,15 @@ export class SqlQueries {
         yield page
         if (page.length < pageSize) break
       }
+      done = true
     } finally {
-      await this.rows(sql`drop table if exists ${sql.table(table)}`)
+      await dropQuietly(db, table, done)
       freeTemporarySlots.push(slot)
     }
   }
 
   private async *runMaterialized(
+    db: AnyKysely,
     selection: Selection,
     wanted: number | undefined,
     cap: number | undefined,
@@ -156,7 +193,7 @@ export class SqlQueries {
     const over = selection.orderBy ? sql`order by ${selection.orderBy}` : sql``
     const limited = wanted === undefined ? sql`` : sql`limit ${sql.lit(wanted)}`
     let total = 0
-    for await (const page of this.materializedPages(selection.body, over, limited, pageSize)) {
+    for await (const page of this.materializedPages(db, selection.body, over, limited, pageSize)) {
       let kept = page
       if (cap !== undefined && total + page.length > cap) {
         kept = page.slice(0, cap - total)
@@ -181,7 +218,7 @@ export class SqlQueries {
   }
 
   /** The relation, the result's columns and how to decode a row. */
-  private async select(tree: QueryTree, spec: ResultSpec): Promise<Selection> {
+  private async select(db: AnyKysely, tree: QueryTree, spec: ResultSpec): Promise<Selection> {
     const searches = await this.searches(tree)
     const universe = this.ctx.universe
     const orderColumns = (spec.orderBy ?? []).map((t) => t.column)
@@ -198,8 +235,8 @@ export class SqlQueries {
     const plan = planSpatial(relation.group, spatial, searches)
     if (!plan) return this.selectFrom(relation, rest, tree, spec)
     const candidates = candidateQuery(plan, { tree, rest, searches, group: relation.group }, this.ctx.adapter)
-    const table = await createSpatialTable(this.ctx, plan, candidates, (body) => this.pages(body))
-    const release = () => dropSpatialTable(this.ctx, table.name)
+    const table = await createSpatialTable(this.ctx, db, plan, candidates, (body) => this.pages(db, body))
+    const release = () => dropSpatialTable(db, table.name)
     try {
       relation.join(sql.table(table.name), 'spatial', table.dimensions)
       return { ...this.selectFrom(relation, rest, tree, spec), release }
@@ -299,10 +336,32 @@ export class SqlQueries {
       },
     }
   }
+}
 
-  private async rows(query: Sql): Promise<Record<string, unknown>[]> {
-    const result = await query.execute(this.ctx.db)
-    return result.rows as Record<string, unknown>[]
+async function rows(db: AnyKysely, query: Sql): Promise<Record<string, unknown>[]> {
+  const result = await query.execute(db)
+  return result.rows as Record<string, unknown>[]
+}
+
+/** Releases a selection's temporary tables; after a failure, see `dropQuietly`. */
+async function releaseQuietly(selection: Selection, succeeded: boolean): Promise<void> {
+  try {
+    await selection.release?.()
+  } catch (error) {
+    if (succeeded) throw error
+  }
+}
+
+/**
+ * Drops a temporary table. After a failure the drop's own error is ignored: on PostgreSQL the failed
+ * statement has aborted the transaction, which discards the table anyway, and the first error is the
+ * one to report.
+ */
+async function dropQuietly(db: AnyKysely, table: string, succeeded: boolean): Promise<void> {
+  try {
+    await rows(db, sql`drop table if exists ${sql.table(table)}`)
+  } catch (error) {
+    if (succeeded) throw error
   }
 }
 

@@ -1,0 +1,168 @@
+/**
+ * The registry contracts on PostgreSQL: each registry lives in a fresh schema of the test database
+ * (`BUTLER_TEST_PG_URL`, default `postgresql://postgres@127.0.0.1:5432/postgres`), dropped afterwards.
+ * Without a server the suites are skipped with the reason shown.
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import pg from 'pg'
+import { createRepository, openButler } from '../../src/create-butler.js'
+import { RepositoryError } from '../../src/errors.js'
+import { globToRegex } from '../../src/registry/postgres/postgres-adapter.js'
+import { parsePostgresUrl, redactUrl } from '../../src/registry/postgres/postgres-url.js'
+import type { Registry } from '../../src/registry/registry.js'
+import { createSqlRegistry } from '../../src/registry/sql/create-sql-registry.js'
+import { registryCollectionsContract } from '../contracts/registry-collections-contract.js'
+import { type RegistryFactory, registryContract } from '../contracts/registry-contract.js'
+
+const url = process.env.BUTLER_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+
+async function probe(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+  try {
+    await client.connect()
+    await client.query('select 1')
+    return undefined
+  } catch (error) {
+    return `no PostgreSQL server at ${redactUrl(url)} (${(error as Error).message || String(error)})`
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+const skip = await probe()
+const schemas: string[] = []
+const schemaOf = new WeakMap<Registry, string>()
+
+after(async () => {
+  if (skip !== undefined || schemas.length === 0) return
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    for (const s of schemas) await client.query(`drop schema if exists "${s}" cascade`)
+  } finally {
+    await client.end()
+  }
+})
+
+const factory: RegistryFactory = {
+  async make(universe) {
+    const schema = `butler_test_${process.pid}_${schemas.length + 1}`
+    schemas.push(schema)
+    const registry = await createSqlRegistry({ url, schema, create: true, ...(universe ? { universe } : {}) })
+    schemaOf.set(registry, schema)
+    return registry
+  },
+  async reopen(registry) {
+    const schema = schemaOf.get(registry)!
+    await registry.close()
+    const again = await createSqlRegistry({ url, schema, create: false })
+    schemaOf.set(again, schema)
+    return again
+  },
+}
+
+if (skip === undefined) {
+  registryContract('PostgreSQL', factory)
+  registryCollectionsContract('PostgreSQL', factory)
+} else {
+  describe('Registry contract: PostgreSQL', () => {
+    it('runs the registry contracts on PostgreSQL', { skip }, () => {})
+  })
+}
+
+describe('PostgreSQL registry connection', () => {
+  it('names host, port and database, never the password, when no server answers', async () => {
+    await assert.rejects(
+      createSqlRegistry({ url: 'postgresql://someone:s3cret@127.0.0.1:1/nodb', create: false }),
+      (e) => {
+        assert.ok(e instanceof RepositoryError)
+        assert.match(e.message, /127\.0\.0\.1:1\/nodb/)
+        assert.match(e.message, /no server answers/)
+        assert.doesNotMatch(e.message, /s3cret/)
+        return true
+      },
+    )
+  })
+
+  it('refuses a missing database, a missing registry and a second create', { skip }, async () => {
+    const missing = new URL(url)
+    missing.pathname = '/butler_no_such_database'
+    await assert.rejects(createSqlRegistry({ url: missing.toString(), create: true }), /does not exist/)
+    const schema = `butler_test_${process.pid}_open`
+    schemas.push(schema)
+    await assert.rejects(createSqlRegistry({ url, schema, create: false }), /No registry found/)
+    const r = await createSqlRegistry({ url, schema, create: true })
+    await r.close()
+    await assert.rejects(createSqlRegistry({ url, schema, create: true }), /already holds a registry/)
+  })
+
+  it('matches globs case-sensitively and treats a NUL character as a value', { skip }, async () => {
+    const registry = await factory.make()
+    try {
+      await registry.registerRun('run/A_1')
+      await registry.registerRun('run/a%1')
+      const names = async (p: string) => (await registry.queryCollections(p)).map((c) => c.name)
+      assert.deepEqual(await names('run/A*'), ['run/A_1'])
+      assert.deepEqual(await names('run/?%1'), ['run/a%1'])
+      assert.deepEqual(await names('run/[aA]?1'), ['run/A_1', 'run/a%1'])
+      assert.deepEqual(await names('run/a?1'), ['run/a%1'])
+      assert.deepEqual(await names('run/\u0000*'), [])
+    } finally {
+      await registry.close()
+    }
+  })
+
+  it('creates and opens a repository whose registry is on the server, without writing the password', {
+    skip,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'butler-pg-repo-'))
+    const namespace = `butler_test_${process.pid}_repo`
+    schemas.push(namespace)
+    const withPassword = new URL(url)
+    withPassword.password = 'not-written'
+    try {
+      await createRepository(dir, { config: { registry: { db: withPassword.toString(), namespace } } })
+      const text = readFileSync(join(dir, 'butler.yaml'), 'utf8')
+      assert.doesNotMatch(text, /not-written/)
+      assert.match(text, new RegExp(`namespace: ${namespace}`))
+      const butler = await openButler(dir, { run: 'u/me/run' })
+      assert.deepEqual(
+        (await butler.registry.queryCollections()).map((c) => c.name),
+        ['u/me/run'],
+      )
+      await butler.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses a URL of another kind and a schema name that is not an identifier', async () => {
+    await assert.rejects(createSqlRegistry({ url: 'mysql://x@h/db', create: true }), RepositoryError)
+    await assert.rejects(
+      createSqlRegistry({ url, schema: 'a"; drop', create: true }),
+      /Invalid registry namespace/,
+    )
+  })
+
+  it('parses URLs and redacts passwords', () => {
+    assert.deepEqual(parsePostgresUrl('postgresql://u:p%40ss@db.example:6543/reg'), {
+      host: 'db.example',
+      port: 6543,
+      database: 'reg',
+      user: 'u',
+      password: 'p@ss',
+    })
+    assert.equal(parsePostgresUrl('postgres://h').port, 5432)
+    assert.equal(redactUrl('postgresql://u:secret@h:1/d'), 'postgresql://u@h:1/d')
+  })
+
+  it('turns globs into anchored regular expressions', () => {
+    assert.equal(globToRegex('calexp*'), '^calexp.*$')
+    assert.equal(globToRegex('a?.b[xy]'), '^a.\\.b[xy]$')
+    assert.equal(globToRegex('run(1)+'), '^run\\(1\\)\\+$')
+  })
+})
