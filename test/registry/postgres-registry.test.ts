@@ -7,8 +7,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
-import pg from 'pg'
+import { describe, it } from 'node:test'
 import { createRepository, openButler } from '../../src/create-butler.js'
 import { RepositoryError } from '../../src/errors.js'
 import { globToRegex } from '../../src/registry/postgres/postgres-adapter.js'
@@ -17,41 +16,15 @@ import type { Registry } from '../../src/registry/registry.js'
 import { createSqlRegistry } from '../../src/registry/sql/create-sql-registry.js'
 import { registryCollectionsContract } from '../contracts/registry-collections-contract.js'
 import { type RegistryFactory, registryContract } from '../contracts/registry-contract.js'
+import { freshSchema, PG_TEST_URL, POSTGRES_SKIP } from '../support/databases.js'
 
-const url = process.env.BUTLER_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
-
-async function probe(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return undefined
-  } catch (error) {
-    return `no PostgreSQL server at ${redactUrl(url)} (${(error as Error).message || String(error)})`
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-const skip = await probe()
-const schemas: string[] = []
+const url = PG_TEST_URL
+const skip = POSTGRES_SKIP
 const schemaOf = new WeakMap<Registry, string>()
-
-after(async () => {
-  if (skip !== undefined || schemas.length === 0) return
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    for (const s of schemas) await client.query(`drop schema if exists "${s}" cascade`)
-  } finally {
-    await client.end()
-  }
-})
 
 const factory: RegistryFactory = {
   async make(universe) {
-    const schema = `butler_test_${process.pid}_${schemas.length + 1}`
-    schemas.push(schema)
+    const schema = freshSchema()
     const registry = await createSqlRegistry({ url, schema, create: true, ...(universe ? { universe } : {}) })
     schemaOf.set(registry, schema)
     return registry
@@ -92,8 +65,7 @@ describe('PostgreSQL registry connection', () => {
     const missing = new URL(url)
     missing.pathname = '/butler_no_such_database'
     await assert.rejects(createSqlRegistry({ url: missing.toString(), create: true }), /does not exist/)
-    const schema = `butler_test_${process.pid}_open`
-    schemas.push(schema)
+    const schema = freshSchema()
     await assert.rejects(createSqlRegistry({ url, schema, create: false }), /No registry found/)
     const r = await createSqlRegistry({ url, schema, create: true })
     await r.close()
@@ -120,8 +92,7 @@ describe('PostgreSQL registry connection', () => {
     skip,
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'butler-pg-repo-'))
-    const namespace = `butler_test_${process.pid}_repo`
-    schemas.push(namespace)
+    const namespace = freshSchema()
     const withPassword = new URL(url)
     withPassword.password = 'not-written'
     try {

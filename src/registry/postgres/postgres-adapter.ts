@@ -169,6 +169,16 @@ class PostgresAdapter implements SqlDialectAdapter {
     return (error as { code?: unknown } | null)?.code === '23503'
   }
 
+  isTransientConflict(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code
+    return code === '40001' || code === '40P01'
+  }
+
+  async lockUntilCommit(db: AnyKysely, space: number, key: number): Promise<void> {
+    // The two-int4 form: ids beyond 2^31 wrap, which only makes unrelated pairs share a lock.
+    await sql`select pg_advisory_xact_lock(${space | 0}::int4, ${key | 0}::int4)`.execute(db)
+  }
+
   async close(): Promise<void> {
     await this.db.destroy()
   }

@@ -47,6 +47,18 @@ export interface SqlDialectAdapter {
   isUniqueViolation(error: unknown): boolean
   /** Whether a driver error is a foreign-key violation. */
   isForeignKeyViolation(error: unknown): boolean
+  /**
+   * Whether a driver error means the transaction lost a race and may succeed if run again: a
+   * serialization failure or a deadlock (PostgreSQL 40001, 40P01), a lock not obtained (SQLite busy).
+   */
+  isTransientConflict(error: unknown): boolean
+  /**
+   * Makes writers of one `(space, key)` pair, inside `db`'s transaction, wait for each other until
+   * that transaction ends. PostgreSQL takes a transaction-scoped advisory lock; SQLite does nothing,
+   * since `begin immediate` already lets one writer at a time in. Callers taking several locks take
+   * them in ascending order, so two transactions never wait for each other.
+   */
+  lockUntilCommit(db: AnyKysely, space: number, key: number): Promise<void>
   /** Closes the connection. */
   close(): Promise<void>
 }

@@ -10,7 +10,7 @@ import type { DatasetAssociation, DatasetAssociationQuery } from '../registry.js
 import type { SqlCalibrations } from './sql-calibrations.js'
 import { toCalibRow } from './sql-calibrations.js'
 import type { SqlCollection, SqlCollections } from './sql-collections.js'
-import { chunked, type SqlContext } from './sql-context.js'
+import { chunked, RETRY, type SqlContext } from './sql-context.js'
 import type { SqlDatasetType, SqlDatasetTypes } from './sql-dataset-types.js'
 import { type SqlDatasets, toTagRow } from './sql-datasets.js'
 import { SqlInserter } from './sql-inserter.js'
@@ -61,7 +61,7 @@ export class SqlAssociations {
           throw await this.describeTagConflict(c, t, list, error)
         }
       }
-    })
+    }, RETRY)
   }
 
   /** See `Registry.disassociate`. */
@@ -84,7 +84,7 @@ export class SqlAssociations {
             .execute()
         }
       }
-    })
+    }, RETRY)
   }
 
   /** See `Registry.certify`. */
@@ -92,8 +92,9 @@ export class SqlAssociations {
     const c = await this.collections.getOfType(collection, 'CALIBRATION')
     const groups = await this.storedByType(refs)
     await this.ctx.transaction(async () => {
+      await this.calibrations.lock(c, [...groups.keys()])
       for (const [t, list] of groups) await this.calibrations.certify(c, t, list, timespan)
-    })
+    }, RETRY)
   }
 
   /** See `Registry.decertify`. */

@@ -9,7 +9,7 @@ import { ConflictingDefinitionError, DatasetTypeError, InputError } from '../../
 import { Timespan } from '../../time/timespan.js'
 import { VALIDITY_BEGIN, VALIDITY_END } from './schema.js'
 import type { SqlCollection } from './sql-collections.js'
-import { chunked, type SqlContext } from './sql-context.js'
+import { chunked, RETRY, type SqlContext } from './sql-context.js'
 import type { SqlDatasetType } from './sql-dataset-types.js'
 import { SqlInserter } from './sql-inserter.js'
 
@@ -95,6 +95,16 @@ export class SqlCalibrations {
   }
 
   /**
+   * Makes other certify and decertify calls on these dataset types in `collection` wait until this
+   * transaction ends, so that no other writer slips in between an overlap check and the insert it
+   * allows. Locks are taken in ascending dataset type id order.
+   */
+  async lock(collection: SqlCollection, types: readonly SqlDatasetType[]): Promise<void> {
+    const ids = [...new Set(types.map((t) => t.id))].sort((a, b) => a - b)
+    for (const id of ids) await this.ctx.adapter.lockUntilCommit(this.ctx.db, collection.id, id)
+  }
+
+  /**
    * Certifies stored refs of one calibration dataset type in a CALIBRATION collection; a range
    * overlapping an existing one for the same data ID (or two refs of one data ID) is refused.
    */
@@ -121,6 +131,7 @@ export class SqlCalibrations {
     const dims = t.datasetType.dimensions.required
     const columns = ['dataset_type_id', 'dataset_id', 'collection_id', ...dims, VALIDITY_BEGIN, VALIDITY_END]
     await this.ctx.transaction(async () => {
+      await this.lock(collection, [t])
       const clash = (
         await this.fetch(
           t,
@@ -146,7 +157,7 @@ export class SqlCalibrations {
           validity: timespan,
         })),
       )
-    })
+    }, RETRY)
   }
 
   /**
@@ -163,6 +174,7 @@ export class SqlCalibrations {
     const dims = t.datasetType.dimensions.required
     const columns = ['dataset_type_id', 'dataset_id', 'collection_id', ...dims, VALIDITY_BEGIN, VALIDITY_END]
     await this.ctx.transaction(async () => {
+      await this.lock(collection, [t])
       const rows = await this.fetch(t, [collection.id], coords, timespan)
       if (rows.length === 0) return
       for (const chunk of chunked(
@@ -175,7 +187,7 @@ export class SqlCalibrations {
         r.validity.difference(timespan).map((validity) => ({ ...r, validity })),
       )
       await this.insertRanges(t, columns, pieces)
-    })
+    }, RETRY)
   }
 
   private async insertRanges(

@@ -18,7 +18,7 @@ import type {
   CollectionType,
   QueryCollectionsOptions,
 } from '../registry.js'
-import { chunked, type SqlContext } from './sql-context.js'
+import { chunked, RETRY, type SqlContext } from './sql-context.js'
 import { isGlob } from './sql-dataset-types.js'
 
 const TYPE_NUMBERS: Readonly<Record<CollectionType, number>> = {
@@ -92,7 +92,7 @@ export class SqlCollections {
           .execute()
       }
       return true
-    })
+    }, RETRY)
   }
 
   /** The named collection; `MissingCollectionError` if unknown. */
@@ -296,7 +296,7 @@ export class SqlCollections {
       for (const chunk of chunked(rows, Math.floor(this.ctx.adapter.maxParameters / 3))) {
         await this.ctx.db.insertInto('collection_chain').values(chunk).execute()
       }
-    })
+    }, RETRY)
   }
 
   /** Replaces the documentation string of a collection. */
@@ -320,7 +320,7 @@ export class SqlCollections {
     await this.ctx.transaction(async () => {
       await this.refuseIfChained([c])
       await this.ctx.db.deleteFrom('collection').where('collection_id', '=', c.id).execute()
-    })
+    }, RETRY)
     this.forget(c)
   }
 
@@ -347,7 +347,7 @@ export class SqlCollections {
       await db.deleteFrom('dataset').where('run_id', 'in', ids).execute()
       await db.deleteFrom('run').where('collection_id', 'in', ids).execute()
       await db.deleteFrom('collection').where('collection_id', 'in', ids).execute()
-    })
+    }, RETRY)
     for (const r of runs) this.forget(r)
   }
 

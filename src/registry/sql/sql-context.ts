@@ -14,6 +14,20 @@ interface Frame {
   readonly depth: number
 }
 
+/** Most runs of a retried transaction's function (see `SqlContext.transaction`). */
+export const MAX_ATTEMPTS = 5
+/** Base pause before a retry, in ms; it doubles with each attempt and is drawn at random below it. */
+const BACKOFF_MS = 10
+
+/** Options of `SqlContext.transaction`. */
+export interface TransactionOptions {
+  /** Whether an outermost transaction that loses a race runs `fn` again (see `SqlContext.transaction`). */
+  readonly retry?: boolean
+}
+
+/** Options of a transaction made only of registry statements, safe to rerun when it loses a race. */
+export const RETRY: TransactionOptions = { retry: true }
+
 /** A database handle pinned to one connection (see `SqlContext.session`). */
 export interface SqlSession {
   readonly db: AnyKysely
@@ -100,8 +114,15 @@ export class SqlContext {
   /**
    * Runs `fn` in a transaction; inside another transaction it runs in a savepoint, so a failure of
    * the inner call undoes only the inner call's work.
+   *
+   * With `retry`, an outermost transaction that the database aborts because it lost a race (see
+   * `SqlDialectAdapter.isTransientConflict`) is rolled back and `fn` runs again, up to
+   * `MAX_ATTEMPTS` times in all, after a short random pause. Only functions whose every side effect
+   * is in this database may ask for it: `Registry.transaction` does not, since its callers write
+   * files and keep undo logs that a rerun would not rewind. A savepoint never retries (the enclosing
+   * transaction is what the database aborted).
    */
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const frame = this.storage.getStore()
     if (frame) {
       // Named by depth, so the same few statements are prepared once and reused.
@@ -118,6 +139,18 @@ export class SqlContext {
         throw error
       }
     }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOutermost(fn)
+      } catch (error) {
+        if (!options.retry || attempt >= MAX_ATTEMPTS || !this.adapter.isTransientConflict(error)) throw error
+        // Jittered exponential backoff, so the racers do not meet again at once.
+        await sleep(Math.random() * BACKOFF_MS * 2 ** attempt)
+      }
+    }
+  }
+
+  private async runOutermost<T>(fn: () => Promise<T>): Promise<T> {
     const trx = await this.adapter.db.startTransaction().execute()
     let result: T
     try {
@@ -127,9 +160,19 @@ export class SqlContext {
       this.resetCaches()
       throw error
     }
-    await trx.commit().execute()
+    try {
+      await trx.commit().execute()
+    } catch (error) {
+      // A failed commit has ended the transaction: rows cached during it may not exist.
+      this.resetCaches()
+      throw error
+    }
     return result
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** Splits a list into chunks of at most `size` items. */

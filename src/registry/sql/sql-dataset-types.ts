@@ -11,7 +11,7 @@ import {
   OrphanedRecordError,
 } from '../../errors.js'
 import { calibTableName, createCalibTable, createTagTable, tagTableName } from './schema.js'
-import type { SqlContext } from './sql-context.js'
+import { RETRY, type SqlContext } from './sql-context.js'
 
 /** A registered dataset type with its database key, tag table and (calibration types) calibration table. */
 export interface SqlDatasetType {
@@ -73,7 +73,7 @@ export class SqlDatasetTypes {
       if (!inserted) return this.register(datasetType) // registered concurrently: compare again
       this.remember({ id: Number(inserted.id), datasetType, tagTable, calibTable })
       return true
-    })
+    }, RETRY)
   }
 
   /** The named dataset type; `MissingDatasetTypeError` if unknown. */
@@ -183,7 +183,7 @@ export class SqlDatasetTypes {
         )
       }
       await this.ctx.db.deleteFrom('dataset_type').where('id', 'in', ids).execute()
-    })
+    }, RETRY)
     for (const t of matched.values()) {
       this.byName.delete(t.datasetType.name)
       this.byId.delete(t.id)

@@ -21,7 +21,7 @@ import {
   rowToRecordObject,
 } from './dimension-columns.js'
 import { hasOverlapTable } from './skypix.js'
-import { chunked, type SqlContext } from './sql-context.js'
+import { chunked, RETRY, type SqlContext } from './sql-context.js'
 import { SqlSkypixOverlaps } from './sql-skypix-overlaps.js'
 
 type RecordInput = DimensionRecord | Readonly<Record<string, unknown>>
@@ -81,7 +81,7 @@ export class SqlDimensionRecords {
         if (spatial) await this.overlaps.write(element, chunk, options.replace === true)
       }
       return count
-    })
+    }, RETRY)
   }
 
   /** Inserts the rows whose keys are new, and their overlap rows; returns how many were new. */
@@ -157,7 +157,7 @@ export class SqlDimensionRecords {
       }
       await this.insert(element.name, [record], { replace: true })
       return changed
-    })
+    }, RETRY)
   }
 
   /** Records of one element, all or those matching a partial data ID or field values. */

@@ -3,7 +3,6 @@
  * common skypix pixel (`htm7`) that may overlap its region (see `overlapIndices`). Rows are written
  * with the records themselves (same transaction), and a replaced record's rows are rewritten.
  */
-import { sql } from 'kysely'
 import type { DimensionElement } from '../../dimensions/dimension-element.js'
 import { decodeRegion } from '../../geometry/index.js'
 import { keyColumns } from './dimension-columns.js'
@@ -35,15 +34,7 @@ export class SqlSkypixOverlaps {
     const keys = keyColumns(element)
     const dims = element.required
     const keyOf = (row: Record<string, unknown>) => keys.map((k) => row[k])
-    const { maxParameters } = this.ctx.adapter
-    if (replace) {
-      for (const chunk of chunked(rows, Math.floor(maxParameters / dims.length))) {
-        const tuples = chunk.map((row) => sql`(${sql.join(keyOf(row))})`)
-        await sql`delete from ${sql.table(table)} where (${sql.join(dims.map((d) => sql.id(d)))}) in (values ${sql.join(tuples)})`.execute(
-          this.ctx.db,
-        )
-      }
-    }
+    if (replace) await this.deleteRows(table, dims, rows.map(keyOf))
     const out: Record<string, unknown>[] = []
     for (const row of rows) {
       const bytes = row.region
@@ -60,8 +51,39 @@ export class SqlSkypixOverlaps {
         out.push(o)
       }
     }
-    for (const chunk of chunked(out, Math.floor(maxParameters / (dims.length + 3)))) {
+    for (const chunk of chunked(out, Math.floor(this.ctx.adapter.maxParameters / (dims.length + 3)))) {
       await this.ctx.db.insertInto(table).values(chunk).execute()
+    }
+  }
+
+  /**
+   * Deletes the overlap rows of the records with these keys (values in `dims` order). Keys are grouped
+   * by all but their last value so each statement is `d1 = ? and ... and dn in (...)`: PostgreSQL
+   * cannot type the parameters of a `(d1, ..., dn) in (values ...)` list, and SQLite has no row-value
+   * lists outside a subquery.
+   */
+  private async deleteRows(
+    table: string,
+    dims: readonly string[],
+    keys: readonly unknown[][],
+  ): Promise<void> {
+    const last = dims.length - 1
+    const groups = new Map<string, { prefix: unknown[]; values: unknown[] }>()
+    for (const key of keys) {
+      const prefix = key.slice(0, last)
+      const id = JSON.stringify(prefix)
+      const group = groups.get(id) ?? { prefix, values: [] }
+      group.values.push(key[last])
+      groups.set(id, group)
+    }
+    for (const { prefix, values } of groups.values()) {
+      for (const chunk of chunked(values, this.ctx.adapter.maxParameters - prefix.length)) {
+        let q = this.ctx.db.deleteFrom(table).where(dims[last]!, 'in', chunk)
+        prefix.forEach((value, i) => {
+          q = q.where(dims[i]!, '=', value)
+        })
+        await q.execute()
+      }
     }
   }
 }

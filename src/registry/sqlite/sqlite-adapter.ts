@@ -21,13 +21,16 @@ export interface SqliteAdapterOptions {
 export function createSqliteAdapter(options: SqliteAdapterOptions): SqlDialectAdapter {
   let raw: Database.Database
   try {
-    raw = new Database(options.path, { fileMustExist: !options.create && options.path !== ':memory:' })
+    // The timeout is set at open, so that switching to WAL below also waits for other processes.
+    raw = new Database(options.path, {
+      fileMustExist: !options.create && options.path !== ':memory:',
+      timeout: options.busyTimeoutMs ?? 300_000,
+    })
   } catch (cause) {
     throw new RepositoryError(`Cannot open the registry database ${options.path}`, { cause })
   }
   raw.pragma('journal_mode = WAL')
   raw.pragma('foreign_keys = ON')
-  raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 300_000}`)
   raw.pragma('synchronous = NORMAL')
   const db: AnyKysely = new Kysely({ dialect: new SqliteDialect({ database: wrapSqliteDatabase(raw) }) })
   return new SqliteAdapter(db, options.path)
@@ -76,6 +79,13 @@ class SqliteAdapter implements SqlDialectAdapter {
   isForeignKeyViolation(error: unknown): boolean {
     return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
   }
+
+  isTransientConflict(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code
+    return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'))
+  }
+
+  async lockUntilCommit(): Promise<void> {}
 
   async close(): Promise<void> {
     await this.db.destroy()
