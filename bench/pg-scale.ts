@@ -13,14 +13,12 @@ import { randomUUID } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
 import { DatasetType } from '../src/datasets/dataset-type.js'
-import { DataCoordinate } from '../src/dimensions/data-coordinate.js'
 import { createSqlRegistry } from '../src/registry/sql/create-sql-registry.js'
+import { insertScaleDimensions, scaleDataIds } from './scale-data.js'
 
 const URL = process.env.BUTLER_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 const TOTAL = Number(process.env.BENCH_PG_DATASETS ?? 10_000_000)
 const PER_TYPE = 100_000
-const VISITS = 1000
-const DETECTORS = 100
 const CHUNK = 20_000
 
 function percentile(values: readonly number[], p: number): number {
@@ -34,41 +32,12 @@ async function main(): Promise<void> {
   await admin.connect()
   try {
     const registry = await createSqlRegistry({ url: URL, schema, create: true })
-    await registry.insertDimensionRecords('instrument', [
-      { name: 'Cam', detector_max: DETECTORS + 1, visit_max: VISITS + 1 },
-    ])
-    await registry.insertDimensionRecords('physical_filter', [{ instrument: 'Cam', name: 'r', band: 'r' }])
-    await registry.insertDimensionRecords('day_obs', [{ instrument: 'Cam', id: 20240101 }])
-    await registry.insertDimensionRecords(
-      'detector',
-      Array.from({ length: DETECTORS }, (_, i) => ({ instrument: 'Cam', id: i + 1, full_name: `D${i + 1}` })),
-    )
-    await registry.insertDimensionRecords(
-      'visit',
-      Array.from({ length: VISITS }, (_, i) => ({
-        instrument: 'Cam',
-        id: i + 1,
-        name: `v${i + 1}`,
-        physical_filter: 'r',
-        day_obs: 20240101,
-      })),
-    )
+    await insertScaleDimensions(registry)
     for (const run of ['bench/run1', 'bench/run2']) await registry.registerRun(run)
     await registry.registerCollection('bench/chain', 'CHAINED')
     await registry.setCollectionChain('bench/chain', ['bench/run2', 'bench/run1'])
     const dims = registry.universe.group(['instrument', 'visit', 'detector'])
-    const allIds: DataCoordinate[] = []
-    for (let v = 1; v <= VISITS; v++) {
-      for (let d = 1; d <= DETECTORS; d++) {
-        const values: Record<string, string | number> = { instrument: 'Cam', visit: v, detector: d }
-        allIds.push(
-          DataCoordinate.fromRequiredValues(
-            dims,
-            dims.required.map((n) => values[n]!),
-          ),
-        )
-      }
-    }
+    const allIds = scaleDataIds(dims)
     const types = Math.ceil(TOTAL / PER_TYPE)
     let inserted = 0
     const t0 = performance.now()

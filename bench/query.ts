@@ -15,16 +15,23 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { DataCoordinate } from '../src/dimensions/data-coordinate.js'
-import { createBox, createCircle } from '../src/geometry/index.js'
 import { createRepository, DatasetType, type DirectButler, openButler, Timespan } from '../src/index.js'
 import { parseTime } from '../src/time/parse-time.js'
+import {
+  HOUR_NS,
+  insertScaleDimensions,
+  SCALE_DETECTORS,
+  SCALE_T0,
+  SCALE_VISITS,
+  scaleDataIds,
+} from './scale-data.js'
 import { cleanup, scratch } from './setup.js'
 
-const VISITS = 1000
-const DETECTORS = 100
+const VISITS = SCALE_VISITS
+const DETECTORS = SCALE_DETECTORS
 const TYPES = 10
 const CHAIN = 'bench/chain'
-const HOUR = 3_600_000_000_000n
+const HOUR = HOUR_NS
 
 /** Latency figures of one query, in milliseconds. */
 interface Latency {
@@ -38,51 +45,7 @@ interface Latency {
 async function build(root: string): Promise<DirectButler> {
   await createRepository(root)
   const butler = await openButler(root)
-  const t0 = parseTime('2024-01-01T00:00:00/tai')
-  await butler.insertDimensionRecords('instrument', [
-    { name: 'Cam', detector_max: DETECTORS + 1, visit_max: VISITS + 1 },
-  ])
-  await butler.insertDimensionRecords('physical_filter', [{ instrument: 'Cam', name: 'r', band: 'r' }])
-  await butler.insertDimensionRecords('day_obs', [{ instrument: 'Cam', id: 20240101 }])
-  await butler.insertDimensionRecords(
-    'detector',
-    Array.from({ length: DETECTORS }, (_, i) => ({ instrument: 'Cam', id: i + 1, full_name: `D${i + 1}` })),
-  )
-  await butler.insertDimensionRecords(
-    'visit',
-    Array.from({ length: VISITS }, (_, i) => ({
-      instrument: 'Cam',
-      id: i + 1,
-      name: `v${i + 1}`,
-      physical_filter: 'r',
-      day_obs: 20240101,
-      timespan: new Timespan(t0 + BigInt(i) * HOUR, t0 + BigInt(i) * HOUR + 30_000_000_000n),
-      // Visits tile a 10° × 10° field with 0.75° circles.
-      region: createCircle(
-        150 + ((i * 7) % 100) * 0.1,
-        2 + (Math.floor((i * 7) / 100) % 100) * 0.1,
-        0.75,
-      ).encode(),
-    })),
-  )
-  // One tract of 10 × 10 patches of 1° over the same field.
-  await butler.insertDimensionRecords('skymap', [
-    { name: 'sky', hash: new Uint8Array(40), tract_max: 1, patch_nx_max: 10, patch_ny_max: 10 },
-  ])
-  await butler.insertDimensionRecords('tract', [
-    { skymap: 'sky', id: 0, region: createBox(155, 7, 10, 10).encode() },
-  ])
-  await butler.insertDimensionRecords(
-    'patch',
-    Array.from({ length: 100 }, (_, p) => ({
-      skymap: 'sky',
-      tract: 0,
-      id: p,
-      cell_x: p % 10,
-      cell_y: Math.floor(p / 10),
-      region: createBox(150.5 + (p % 10), 2.5 + Math.floor(p / 10), 1, 1).encode(),
-    })),
-  )
+  await insertScaleDimensions(butler)
   const dims = butler.universe.group(['instrument', 'visit', 'detector'])
   for (const run of ['bench/run1', 'bench/run2']) await butler.registerRun(run)
   await butler.editCollectionChain(CHAIN, { mode: 'redefine', children: ['bench/run2', 'bench/run1'] })
@@ -93,18 +56,7 @@ async function build(root: string): Promise<DirectButler> {
       ['bench/run1', 1, VISITS / 2],
       ['bench/run2', VISITS / 2 + 1, VISITS],
     ] as const) {
-      const ids: DataCoordinate[] = []
-      for (let v = from; v <= to; v++) {
-        for (let d = 1; d <= DETECTORS; d++) {
-          const values: Record<string, string | number> = { instrument: 'Cam', visit: v, detector: d }
-          ids.push(
-            DataCoordinate.fromRequiredValues(
-              dims,
-              dims.required.map((n) => values[n]!),
-            ),
-          )
-        }
-      }
+      const ids = scaleDataIds(dims, from, to)
       await butler.registry.insertDatasets(type, run, ids)
     }
     process.stderr.write(`  generated type${k}\n`)
@@ -120,6 +72,7 @@ async function build(root: string): Promise<DirectButler> {
   )
   await butler.registerDatasetType(biasType)
   const quarter = (BigInt(VISITS) * HOUR) / 4n
+  const t0 = SCALE_T0
   for (let q = 0; q < 4; q++) {
     const run = `bench/calib${q}`
     await butler.registerRun(run)
