@@ -2,6 +2,7 @@
  * The repository config file, `butler.yaml`: which registry database and which datastore, with what
  * templates, formatters and storage classes. Documented key by key in docs/configuration.md.
  */
+import { normalize } from 'node:path'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
@@ -94,5 +95,6 @@ export function expandRoot(value: string, root: string): string {
 export function sqlitePathOf(dbUrl: string): string | undefined {
   const m = /^sqlite:\/\/(\/.*)$/.exec(dbUrl)
   if (!m) return undefined
-  return m[1] === '/:memory:' ? ':memory:' : m[1]
+  // `sqlite:///<root>/...` with an absolute root gives `//root/...`: normalise the doubled slash.
+  return m[1] === '/:memory:' ? ':memory:' : normalize(m[1]!)
 }
