@@ -17,6 +17,7 @@ import {
   openButler,
 } from '../../src/index.js'
 import { createTestRepository, DATABASES } from '../support/databases.js'
+import { insertCameraRecords } from '../support/records.js'
 
 for (const db of DATABASES) {
   describe(`DirectButler collections (${db.name})`, { skip: db.skip }, () => {
@@ -30,20 +31,12 @@ for (const db of DATABASES) {
       repo = join(base, 'repo')
       await createTestRepository(db, repo)
       butler = await openButler(repo)
-      await butler.insertDimensionRecords('instrument', [
-        { name: 'HSC', detector_max: 200, visit_max: 30_000_000 },
-      ])
-      await butler.insertDimensionRecords('physical_filter', [
-        { instrument: 'HSC', name: 'HSC-R', band: 'r' },
-      ])
-      await butler.insertDimensionRecords('day_obs', [{ instrument: 'HSC', id: 20130617 }])
-      await butler.insertDimensionRecords('detector', [
-        { instrument: 'HSC', id: 16, full_name: '1_36' },
-        { instrument: 'HSC', id: 17, full_name: '1_37' },
-      ])
-      await butler.insertDimensionRecords('visit', [
-        { instrument: 'HSC', id: 903334, name: 'v1', physical_filter: 'HSC-R', day_obs: 20130617 },
-      ])
+      await insertCameraRecords(butler, {
+        detectors: [
+          { id: 16, full_name: '1_36' },
+          { id: 17, full_name: '1_37' },
+        ],
+      })
       const dims = butler.universe.group(['instrument', 'visit', 'detector'])
       await butler.registerDatasetType(new DatasetType('meta', dims, 'StructuredDataDict'))
     })

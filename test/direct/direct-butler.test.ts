@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { tableFromArrays } from 'apache-arrow'
 import { createNdArray, DatasetType, type DirectButler, isNdArray, openButler } from '../../src/index.js'
 import { createTestRepository, DATABASES } from '../support/databases.js'
+import { insertCameraRecords } from '../support/records.js'
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = []
@@ -28,20 +29,12 @@ for (const db of DATABASES) {
       repo = join(base, 'repo')
       await createTestRepository(db, repo)
       butler = await openButler(repo, { run: 'u/test/run1' })
-      await butler.insertDimensionRecords('instrument', [
-        { name: 'HSC', detector_max: 200, visit_max: 30_000_000 },
-      ])
-      await butler.insertDimensionRecords('physical_filter', [
-        { instrument: 'HSC', name: 'HSC-R', band: 'r' },
-      ])
-      await butler.insertDimensionRecords('day_obs', [{ instrument: 'HSC', id: 20130617 }])
-      await butler.insertDimensionRecords('detector', [
-        { instrument: 'HSC', id: 16, full_name: '1_36' },
-        { instrument: 'HSC', id: 17, full_name: '1_37' },
-      ])
-      await butler.insertDimensionRecords('visit', [
-        { instrument: 'HSC', id: 903334, name: 'v1', physical_filter: 'HSC-R', day_obs: 20130617 },
-      ])
+      await insertCameraRecords(butler, {
+        detectors: [
+          { id: 16, full_name: '1_36' },
+          { id: 17, full_name: '1_37' },
+        ],
+      })
       const dims = butler.universe.group(['instrument', 'visit', 'detector'])
       await butler.registerDatasetType(new DatasetType('meta', dims, 'StructuredDataDict'))
       await butler.registerDatasetType(new DatasetType('pixels', dims, 'NumpyArray'))

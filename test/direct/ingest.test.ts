@@ -18,6 +18,7 @@ import {
   openButler,
 } from '../../src/index.js'
 import { createTestRepository, DATABASES } from '../support/databases.js'
+import { ids, insertCameraRecords } from '../support/records.js'
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -49,25 +50,12 @@ for (const db of DATABASES) {
       mkdirSync(src)
       await createTestRepository(db, repo)
       butler = await openButler(repo, { dataIdDefaults: { instrument: 'HSC' } })
-      await butler.insertDimensionRecords('instrument', [{ name: 'HSC', detector_max: 200, visit_max: 999 }])
-      await butler.insertDimensionRecords('physical_filter', [
-        { instrument: 'HSC', name: 'HSC-R', band: 'r' },
-      ])
-      await butler.insertDimensionRecords('day_obs', [{ instrument: 'HSC', id: 20240101 }])
-      await butler.insertDimensionRecords(
-        'detector',
-        Array.from({ length: 20 }, (_, id) => ({ instrument: 'HSC', id, full_name: `D${id}` })),
-      )
-      await butler.insertDimensionRecords(
-        'visit',
-        [1, 2, 3].map((id) => ({
-          instrument: 'HSC',
-          id,
-          name: `v${id}`,
-          physical_filter: 'HSC-R',
-          day_obs: 20240101,
-        })),
-      )
+      await insertCameraRecords(butler, {
+        visitMax: 999,
+        dayObs: 20240101,
+        detectors: ids(20),
+        visits: [1, 2, 3],
+      })
       const dims = butler.universe.group(['instrument', 'visit', 'detector'])
       await butler.registerDatasetType(new DatasetType('summary', dims, 'StructuredDataDict'))
       await butler.registerDatasetType(new DatasetType('notes', dims, 'Text'))

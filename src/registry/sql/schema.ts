@@ -208,19 +208,7 @@ export async function createTagTable(
   name: string,
   group: DimensionGroup,
 ): Promise<void> {
-  let t: CreateTableBuilder<string, string> = db.schema
-    .createTable(name)
-    .ifNotExists()
-    .addColumn('dataset_type_id', adapter.bigintType, (c) => c.notNull().references('dataset_type.id'))
-    .addColumn('dataset_id', 'char(36)', (c) => c.notNull().references('dataset.id').onDelete('cascade'))
-    .addColumn('collection_id', adapter.bigintType, (c) =>
-      c.notNull().references('collection.collection_id').onDelete('cascade'),
-    )
-  for (const dim of group.required) {
-    t = t.addColumn(dim, columnType(group.universe.getDimension(dim).primaryKey!, adapter), (c) =>
-      c.notNull(),
-    )
-  }
+  let t = datasetColumns(db.schema.createTable(name).ifNotExists(), adapter, group)
   t = t
     .addPrimaryKeyConstraint(`${name}_pk`, ['dataset_id', 'collection_id'])
     .addUniqueConstraint(`${name}_unq`, ['dataset_type_id', 'collection_id', ...group.required])
@@ -238,20 +226,14 @@ export async function createCalibTable(
   name: string,
   group: DimensionGroup,
 ): Promise<void> {
-  let t: CreateTableBuilder<string, string> = db.schema
-    .createTable(name)
-    .ifNotExists()
-    .addColumn('id', adapter.autoIncrementType, (c) => c.primaryKey())
-    .addColumn('dataset_type_id', adapter.bigintType, (c) => c.notNull().references('dataset_type.id'))
-    .addColumn('dataset_id', 'char(36)', (c) => c.notNull().references('dataset.id').onDelete('cascade'))
-    .addColumn('collection_id', adapter.bigintType, (c) =>
-      c.notNull().references('collection.collection_id').onDelete('cascade'),
-    )
-  for (const dim of group.required) {
-    t = t.addColumn(dim, columnType(group.universe.getDimension(dim).primaryKey!, adapter), (c) =>
-      c.notNull(),
-    )
-  }
+  let t = datasetColumns(
+    db.schema
+      .createTable(name)
+      .ifNotExists()
+      .addColumn('id', adapter.autoIncrementType, (c) => c.primaryKey()),
+    adapter,
+    group,
+  )
   t = t
     .addColumn(VALIDITY_BEGIN, adapter.bigintType, (c) => c.notNull())
     .addColumn(VALIDITY_END, adapter.bigintType, (c) => c.notNull())
@@ -263,6 +245,26 @@ export async function createCalibTable(
     .columns(['dataset_type_id', 'collection_id', ...group.required])
     .execute()
   await db.schema.createIndex(`${name}_dataset_idx`).ifNotExists().on(name).column('dataset_id').execute()
+}
+
+/** The columns a tag or calibration table starts with: dataset type, dataset, collection, data ID. */
+function datasetColumns(
+  table: CreateTableBuilder<string, string>,
+  adapter: SqlDialectAdapter,
+  group: DimensionGroup,
+): CreateTableBuilder<string, string> {
+  let t = table
+    .addColumn('dataset_type_id', adapter.bigintType, (c) => c.notNull().references('dataset_type.id'))
+    .addColumn('dataset_id', 'char(36)', (c) => c.notNull().references('dataset.id').onDelete('cascade'))
+    .addColumn('collection_id', adapter.bigintType, (c) =>
+      c.notNull().references('collection.collection_id').onDelete('cascade'),
+    )
+  for (const dim of group.required) {
+    t = t.addColumn(dim, columnType(group.universe.getDimension(dim).primaryKey!, adapter), (c) =>
+      c.notNull(),
+    )
+  }
+  return t
 }
 
 /** Begin column of a validity range in a calibration table. */

@@ -30,6 +30,7 @@ import {
   type DirectButler,
   openButler,
 } from '../../../src/index.js'
+import { ids, insertCameraRecords } from '../../support/records.js'
 
 const RUN = 'ingest/run'
 
@@ -61,23 +62,12 @@ describe('FileDatastore.ingest', () => {
     mkdirSync(outside)
     await createRepository(repo)
     butler = await openButler(repo)
-    await butler.insertDimensionRecords('instrument', [{ name: 'HSC', detector_max: 200, visit_max: 999 }])
-    await butler.insertDimensionRecords('physical_filter', [{ instrument: 'HSC', name: 'HSC-R', band: 'r' }])
-    await butler.insertDimensionRecords('day_obs', [{ instrument: 'HSC', id: 20240101 }])
-    await butler.insertDimensionRecords(
-      'detector',
-      Array.from({ length: 100 }, (_, id) => ({ instrument: 'HSC', id, full_name: `D${id}` })),
-    )
-    await butler.insertDimensionRecords(
-      'visit',
-      Array.from({ length: 200 }, (_, k) => ({
-        instrument: 'HSC',
-        id: k + 1,
-        name: `v${k + 1}`,
-        physical_filter: 'HSC-R',
-        day_obs: 20240101,
-      })),
-    )
+    await insertCameraRecords(butler, {
+      visitMax: 999,
+      dayObs: 20240101,
+      detectors: ids(100),
+      visits: ids(200, 1),
+    })
     const dims = butler.universe.group(['instrument', 'visit', 'detector'])
     await butler.registerDatasetType(new DatasetType('summary', dims, 'StructuredDataDict'))
     await butler.registerDatasetType(new DatasetType('notes', dims, 'Text'))
