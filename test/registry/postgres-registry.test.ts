@@ -8,15 +8,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import pg from 'pg'
 import { createRepository, openButler } from '../../src/create-butler.js'
+import { DatasetType } from '../../src/datasets/dataset-type.js'
+import { DataCoordinate } from '../../src/dimensions/data-coordinate.js'
 import { RepositoryError } from '../../src/errors.js'
 import { globToRegex } from '../../src/registry/postgres/postgres-adapter.js'
 import { parsePostgresUrl, redactUrl } from '../../src/registry/postgres/postgres-url.js'
 import type { Registry } from '../../src/registry/registry.js'
 import { createSqlRegistry } from '../../src/registry/sql/create-sql-registry.js'
+import { Timespan } from '../../src/time/timespan.js'
 import { registryCollectionsContract } from '../contracts/registry-collections-contract.js'
 import { type RegistryFactory, registryContract } from '../contracts/registry-contract.js'
 import { freshSchema, PG_TEST_URL, POSTGRES_SKIP } from '../support/databases.js'
+import { ids, insertCameraRecords } from '../support/records.js'
 
 const url = PG_TEST_URL
 const skip = POSTGRES_SKIP
@@ -84,6 +89,66 @@ describe('PostgreSQL registry connection', () => {
       assert.deepEqual(await names('run/a?1'), ['run/a%1'])
       assert.deepEqual(await names('run/\u0000*'), [])
     } finally {
+      await registry.close()
+    }
+  })
+
+  it('refuses overlapping validity ranges in the database itself, keeps IDs as uuid and bulk-inserts', {
+    skip,
+  }, async () => {
+    const schema = freshSchema()
+    const registry = await createSqlRegistry({ url, schema, create: true })
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      await insertCameraRecords(registry, { detectors: ids(100, 1) })
+      const bias = new DatasetType(
+        'bias',
+        registry.universe.group(['instrument', 'detector']),
+        'StructuredDataDict',
+        {
+          isCalibration: true,
+        },
+      )
+      await registry.registerDatasetType(bias)
+      await registry.registerRun('calib/run')
+      await registry.registerCollection('calib', 'CALIBRATION')
+      // 100 rows take the bulk (unnest) path of the inserter.
+      const refs = await registry.insertDatasets(
+        bias,
+        'calib/run',
+        ids(100, 1).map((d) => DataCoordinate.fromRequiredValues(bias.dimensions, ['HSC', d])),
+      )
+      assert.equal(refs.length, 100)
+      assert.equal((await registry.getDatasets(refs.map((r) => r.id))).length, 100)
+      await registry.certify('calib', refs, Timespan.parse('2020-01-01T00:00:00', '2021-01-01T00:00:00'))
+      await client.query(`set search_path to "${schema}"`)
+      const { rows: types } = await client.query(
+        `select data_type from information_schema.columns where table_schema = $1 and table_name = 'dataset' and column_name = 'id'`,
+        [schema],
+      )
+      assert.deepEqual(types, [{ data_type: 'uuid' }])
+      const { rows: tables } = await client.query(`select calib_table from dataset_type where name = 'bias'`)
+      const table = tables[0].calib_table as string
+      // A row slipping past the registry's check, overlapping detector 1's range: the constraint refuses it.
+      await assert.rejects(
+        client.query(
+          `insert into ${table} (dataset_type_id, dataset_id, collection_id, instrument, detector, validity_begin, validity_end)
+           select dataset_type_id, dataset_id, collection_id, instrument, detector, validity_begin + 1, validity_end + 1
+           from ${table} where detector = 1`,
+        ),
+        (e: { code?: string }) => e.code === '23P01',
+      )
+      // Adjacent ranges do not overlap.
+      await client.query(
+        `insert into ${table} (dataset_type_id, dataset_id, collection_id, instrument, detector, validity_begin, validity_end)
+         select dataset_type_id, dataset_id, collection_id, instrument, detector, validity_end, validity_end + 10
+         from ${table} where detector = 1`,
+      )
+      // Non-UUID strings find nothing instead of failing the statement.
+      assert.deepEqual(await registry.getDatasets(['not-a-uuid']), [])
+    } finally {
+      await client.end()
       await registry.close()
     }
   })

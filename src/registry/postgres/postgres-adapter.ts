@@ -3,7 +3,7 @@
  * (the connection's `search_path`), 64-bit integers read back as numbers when safe and as bigint
  * beyond 2^53, and clear errors naming the server (never the password) when it cannot be reached.
  */
-import { type Expression, Kysely, PostgresDialect, sql } from 'kysely'
+import { CompiledQuery, type Expression, Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { RepositoryError } from '../../errors.js'
 import type { AnyKysely, SqlDialectAdapter } from '../sql/dialect-adapter.js'
@@ -123,6 +123,11 @@ export function globToRegex(pattern: string): string {
   return `${out}$`
 }
 
+/** A double-quoted SQL identifier. */
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
 class PostgresAdapter implements SqlDialectAdapter {
   readonly name = 'postgresql'
   readonly db: AnyKysely
@@ -133,7 +138,11 @@ class PostgresAdapter implements SqlDialectAdapter {
   readonly bigintType = 'bigint' as const
   readonly blobType = 'bytea' as const
   readonly floatType = 'double precision' as const
+  readonly uuidType = 'uuid' as const
+  readonly rowLocks = true
   readonly pooled = true
+  /** Column types (`regtype` names) of tables bulk-inserted into, by table name. */
+  private readonly columnTypes = new Map<string, Map<string, string>>()
 
   constructor(db: AnyKysely, location: string) {
     this.db = db
@@ -153,10 +162,10 @@ class PostgresAdapter implements SqlDialectAdapter {
     return value.includes('\u0000') ? value.replaceAll('\u0000', '\uffff') : value
   }
 
-  async hasTable(name: string): Promise<boolean> {
+  async hasTable(name: string, db: AnyKysely = this.db): Promise<boolean> {
     const { rows } =
       await sql`select 1 from information_schema.tables where table_schema = current_schema() and table_name = ${name}`.execute(
-        this.db,
+        db,
       )
     return rows.length > 0
   }
@@ -177,6 +186,77 @@ class PostgresAdapter implements SqlDialectAdapter {
   async lockUntilCommit(db: AnyKysely, space: number, key: number): Promise<void> {
     // The two-int4 form: ids beyond 2^31 wrap, which only makes unrelated pairs share a lock.
     await sql`select pg_advisory_xact_lock(${space | 0}::int4, ${key | 0}::int4)`.execute(db)
+  }
+
+  async insertRows(
+    db: AnyKysely,
+    table: string,
+    columns: readonly string[],
+    params: readonly unknown[],
+    ignoreConflicts: readonly string[] | undefined,
+  ): Promise<number> {
+    const types = await this.tableColumnTypes(db, table)
+    const n = params.length / columns.length
+    const arrays = columns.map((_, j) => {
+      const values = new Array<unknown>(n)
+      for (let i = 0; i < n; i++) values[i] = params[i * columns.length + j]
+      return values
+    })
+    const casts = columns.map((c, j) => {
+      const type = types.get(c)
+      if (type === undefined) throw new RepositoryError(`Table ${table} has no column ${c}`)
+      return `$${j + 1}::${type}[]`
+    })
+    const list = columns.map(quote).join(', ')
+    const conflict = ignoreConflicts
+      ? ` on conflict (${ignoreConflicts.map(quote).join(', ')}) do nothing`
+      : ''
+    const text = `insert into ${quote(table)} (${list}) select * from unnest(${casts.join(', ')})${conflict}`
+    const result = await db.executeQuery(CompiledQuery.raw(text, arrays))
+    return Number(result.numAffectedRows ?? 0n)
+  }
+
+  private async tableColumnTypes(db: AnyKysely, table: string): Promise<Map<string, string>> {
+    let types = this.columnTypes.get(table)
+    if (!types) {
+      const { rows } = await sql<{ name: string; type: string }>`
+        select attname as name, atttypid::regtype::text as type from pg_attribute
+        where attrelid = to_regclass(${quote(table)}) and attnum > 0 and not attisdropped`.execute(db)
+      types = new Map(rows.map((r) => [r.name, r.type]))
+      if (types.size === 0) throw new RepositoryError(`No table ${table} in ${this.location}`)
+      this.columnTypes.set(table, types)
+    }
+    return types
+  }
+
+  async excludeOverlappingValidity(
+    db: AnyKysely,
+    table: string,
+    keyColumns: readonly string[],
+  ): Promise<void> {
+    const { rows } = await sql`select 1 from pg_extension where extname = 'btree_gist'`.execute(db)
+    if (rows.length === 0) {
+      try {
+        // In `public` when there is one, so that dropping the registry's own schema keeps it.
+        const { rows: pub } = await sql`select 1 from pg_namespace where nspname = 'public'`.execute(db)
+        await sql
+          .raw(`create extension if not exists btree_gist${pub.length > 0 ? ' schema public' : ''}`)
+          .execute(db)
+      } catch (cause) {
+        throw new RepositoryError(
+          `Cannot create the PostgreSQL extension btree_gist in ${this.location}, which calibration tables need ` +
+            `(${cause instanceof Error ? cause.message : String(cause)}); ask the database owner to run 'create extension btree_gist'`,
+          { cause },
+        )
+      }
+    }
+    const keys = keyColumns.map((c) => `${quote(c)} with =`).join(', ')
+    await sql
+      .raw(
+        `alter table ${quote(table)} add constraint ${quote(`${table}_no_overlap`)} ` +
+          `exclude using gist (${keys}, int8range(validity_begin, validity_end) with &&)`,
+      )
+      .execute(db)
   }
 
   async close(): Promise<void> {

@@ -31,6 +31,13 @@ export interface SqlDialectAdapter {
   readonly blobType: ColumnDataType
   /** Column type of floating-point values. */
   readonly floatType: ColumnDataType
+  /** Column type of dataset IDs (`char(36)` text in SQLite, the 16-byte `uuid` in PostgreSQL). */
+  readonly uuidType: ColumnDataType
+  /**
+   * Whether `select … for update` and `for key share` lock rows (PostgreSQL). SQLite has no row
+   * locks and needs none: `begin immediate` lets one writer at a time in.
+   */
+  readonly rowLocks: boolean
   /** A boolean expression matching `column` (a column name or an expression) against a glob (`*`, `?`; case-sensitive). */
   glob(column: string | Expression<unknown>, pattern: string): Expression<SqlBool>
   /** The value bound for a boolean (SQLite stores 0 and 1). */
@@ -41,8 +48,11 @@ export interface SqlDialectAdapter {
    * instead of failing the statement.
    */
   textValue(value: string): string
-  /** Whether a table of this name exists in the registry's schema (temporary tables aside). */
-  hasTable(name: string): Promise<boolean>
+  /**
+   * Whether a table of this name exists in the registry's schema (temporary tables aside), as seen
+   * by `db` (default: the adapter's own; pass the transaction's inside one).
+   */
+  hasTable(name: string, db?: AnyKysely): Promise<boolean>
   /** Whether a driver error is a unique or primary-key violation. */
   isUniqueViolation(error: unknown): boolean
   /** Whether a driver error is a foreign-key violation. */
@@ -59,6 +69,25 @@ export interface SqlDialectAdapter {
    * them in ascending order, so two transactions never wait for each other.
    */
   lockUntilCommit(db: AnyKysely, space: number, key: number): Promise<void>
+  /**
+   * A faster path for large multi-row inserts than one statement of bound rows, where the engine has
+   * one (PostgreSQL: `insert … select * from unnest($1::type[], …)`, one array per column). Same
+   * contract as `SqlInserter.insert`; returns the number of rows inserted.
+   */
+  insertRows?(
+    db: AnyKysely,
+    table: string,
+    columns: readonly string[],
+    params: readonly unknown[],
+    ignoreConflicts: readonly string[] | undefined,
+  ): Promise<number>
+  /**
+   * Makes the database itself refuse overlapping validity ranges in a new calibration table: rows
+   * equal in `keyColumns` whose `[validity_begin, validity_end)` ranges overlap (PostgreSQL: an
+   * exclusion constraint over `int8range` with `btree_gist`). Engines without one rely on the
+   * registry's check under `lockUntilCommit`.
+   */
+  excludeOverlappingValidity?(db: AnyKysely, table: string, keyColumns: readonly string[]): Promise<void>
   /** Closes the connection. */
   close(): Promise<void>
 }

@@ -16,9 +16,12 @@ import { hasOverlapTable, overlapTableName } from './skypix.js'
 /**
  * Version of the schema this code writes; a database with another major version is refused (2.0.0
  * added collection chains and calibration tables, 3.0.0 the skypix overlap tables; there is no
- * migration from older versions).
+ * migration from older versions). 3.1.0 stores dataset IDs as `uuid` in PostgreSQL, leaves out the
+ * row-by-row foreign keys of `dataset` and the tag tables to the dataset type and collection tables
+ * (the registry checks and locks those rows once per write instead) and adds the validity exclusion
+ * constraint of PostgreSQL calibration tables; this code reads and writes 3.0.0 databases unchanged.
  */
-export const SCHEMA_VERSION = '3.0.0'
+export const SCHEMA_VERSION = '3.1.0'
 /** `butler_attributes` key of the schema version. */
 export const SCHEMA_VERSION_KEY = 'schema_version'
 /** `butler_attributes` key of the universe config (JSON). */
@@ -26,7 +29,7 @@ export const UNIVERSE_CONFIG_KEY = 'config:dimensions.json'
 
 /** Creates the tables that do not depend on the universe or on dataset types. */
 export async function createStaticTables(db: AnyKysely, adapter: SqlDialectAdapter): Promise<void> {
-  const { autoIncrementType, bigintType } = adapter
+  const { autoIncrementType, bigintType, uuidType } = adapter
   await db.schema
     .createTable('butler_attributes')
     .addColumn('name', 'varchar(1024)', (c) => c.primaryKey())
@@ -77,9 +80,10 @@ export async function createStaticTables(db: AnyKysely, adapter: SqlDialectAdapt
     .execute()
   await db.schema
     .createTable('dataset')
-    .addColumn('id', 'char(36)', (c) => c.primaryKey())
-    .addColumn('dataset_type_id', bigintType, (c) => c.notNull().references('dataset_type.id'))
-    .addColumn('run_id', bigintType, (c) => c.notNull().references('run.collection_id'))
+    .addColumn('id', uuidType, (c) => c.primaryKey())
+    // No foreign keys to dataset_type and run: checked once per write (see SqlDatasets.write).
+    .addColumn('dataset_type_id', bigintType, (c) => c.notNull())
+    .addColumn('run_id', bigintType, (c) => c.notNull())
     .addColumn('ingest_date', bigintType, (c) => c.notNull())
     .execute()
   await db.schema
@@ -90,19 +94,19 @@ export async function createStaticTables(db: AnyKysely, adapter: SqlDialectAdapt
   await db.schema
     .createTable('dataset_location')
     .addColumn('datastore_name', 'varchar(256)', (c) => c.notNull())
-    .addColumn('dataset_id', 'char(36)', (c) => c.notNull().references('dataset.id'))
+    .addColumn('dataset_id', uuidType, (c) => c.notNull().references('dataset.id'))
     .addPrimaryKeyConstraint('dataset_location_pk', ['dataset_id', 'datastore_name'])
     .execute()
   await db.schema
     .createTable('dataset_location_trash')
     .addColumn('id', autoIncrementType, (c) => c.primaryKey())
     .addColumn('datastore_name', 'varchar(256)', (c) => c.notNull())
-    .addColumn('dataset_id', 'char(36)', (c) => c.notNull())
+    .addColumn('dataset_id', uuidType, (c) => c.notNull())
     .addUniqueConstraint('dataset_location_trash_unq', ['dataset_id', 'datastore_name'])
     .execute()
   await db.schema
     .createTable('file_datastore_records')
-    .addColumn('dataset_id', 'char(36)', (c) => c.notNull())
+    .addColumn('dataset_id', uuidType, (c) => c.notNull())
     .addColumn('component', 'varchar(32)', (c) => c.notNull())
     .addColumn('path', 'varchar(256)', (c) => c.notNull())
     .addColumn('formatter', 'varchar(128)', (c) => c.notNull())
@@ -208,7 +212,7 @@ export async function createTagTable(
   name: string,
   group: DimensionGroup,
 ): Promise<void> {
-  let t = datasetColumns(db.schema.createTable(name).ifNotExists(), adapter, group)
+  let t = datasetColumns(db.schema.createTable(name).ifNotExists(), adapter, group, false)
   t = t
     .addPrimaryKeyConstraint(`${name}_pk`, ['dataset_id', 'collection_id'])
     .addUniqueConstraint(`${name}_unq`, ['dataset_type_id', 'collection_id', ...group.required])
@@ -218,7 +222,8 @@ export async function createTagTable(
 /**
  * Creates the calibration table of one dimension group: one row per validity range of a dataset in a
  * CALIBRATION collection. Ranges are half-open `[validity_begin, validity_end)` in TAI nanoseconds;
- * the rule that ranges of one type + data ID in one collection never overlap is checked by the code.
+ * the rule that ranges of one type + data ID in one collection never overlap is checked by the code
+ * and, where the engine can (PostgreSQL), enforced by the database too.
  */
 export async function createCalibTable(
   db: AnyKysely,
@@ -226,6 +231,7 @@ export async function createCalibTable(
   name: string,
   group: DimensionGroup,
 ): Promise<void> {
+  const existed = await adapter.hasTable(name, db)
   let t = datasetColumns(
     db.schema
       .createTable(name)
@@ -233,6 +239,7 @@ export async function createCalibTable(
       .addColumn('id', adapter.autoIncrementType, (c) => c.primaryKey()),
     adapter,
     group,
+    true,
   )
   t = t
     .addColumn(VALIDITY_BEGIN, adapter.bigintType, (c) => c.notNull())
@@ -245,19 +252,36 @@ export async function createCalibTable(
     .columns(['dataset_type_id', 'collection_id', ...group.required])
     .execute()
   await db.schema.createIndex(`${name}_dataset_idx`).ifNotExists().on(name).column('dataset_id').execute()
+  if (!existed && adapter.excludeOverlappingValidity) {
+    await adapter.excludeOverlappingValidity(db, name, [
+      'dataset_type_id',
+      'collection_id',
+      ...group.required,
+    ])
+  }
 }
 
-/** The columns a tag or calibration table starts with: dataset type, dataset, collection, data ID. */
+/**
+ * The columns a tag or calibration table starts with: dataset type, dataset, collection, data ID.
+ * Rows go with their dataset (cascade). Tag tables, the bulk of the registry, have no foreign keys to
+ * the dataset type and collection tables, which PostgreSQL would check row by row: writers check and
+ * lock those rows once per statement, and removing a collection deletes its tag rows itself.
+ */
 function datasetColumns(
   table: CreateTableBuilder<string, string>,
   adapter: SqlDialectAdapter,
   group: DimensionGroup,
+  foreignKeys: boolean,
 ): CreateTableBuilder<string, string> {
   let t = table
-    .addColumn('dataset_type_id', adapter.bigintType, (c) => c.notNull().references('dataset_type.id'))
-    .addColumn('dataset_id', 'char(36)', (c) => c.notNull().references('dataset.id').onDelete('cascade'))
+    .addColumn('dataset_type_id', adapter.bigintType, (c) =>
+      foreignKeys ? c.notNull().references('dataset_type.id') : c.notNull(),
+    )
+    .addColumn('dataset_id', adapter.uuidType, (c) =>
+      c.notNull().references('dataset.id').onDelete('cascade'),
+    )
     .addColumn('collection_id', adapter.bigintType, (c) =>
-      c.notNull().references('collection.collection_id').onDelete('cascade'),
+      foreignKeys ? c.notNull().references('collection.collection_id').onDelete('cascade') : c.notNull(),
     )
   for (const dim of group.required) {
     t = t.addColumn(dim, columnType(group.universe.getDimension(dim).primaryKey!, adapter), (c) =>

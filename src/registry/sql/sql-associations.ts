@@ -4,13 +4,13 @@
  */
 import type { DatasetRef } from '../../datasets/dataset-ref.js'
 import { DataCoordinate } from '../../dimensions/data-coordinate.js'
-import { ConflictingDefinitionError, DatasetNotFoundError } from '../../errors.js'
+import { ConflictingDefinitionError, DatasetNotFoundError, MissingCollectionError } from '../../errors.js'
 import type { Timespan } from '../../time/timespan.js'
 import type { DatasetAssociation, DatasetAssociationQuery } from '../registry.js'
 import type { SqlCalibrations } from './sql-calibrations.js'
 import { toCalibRow } from './sql-calibrations.js'
 import type { SqlCollection, SqlCollections } from './sql-collections.js'
-import { chunked, RETRY, type SqlContext } from './sql-context.js'
+import { chunked, idChunks, RETRY, type SqlContext } from './sql-context.js'
 import type { SqlDatasetType, SqlDatasetTypes } from './sql-dataset-types.js'
 import { type SqlDatasets, toTagRow } from './sql-datasets.js'
 import { SqlInserter } from './sql-inserter.js'
@@ -44,6 +44,9 @@ export class SqlAssociations {
     const c = await this.collections.getOfType(collection, 'TAGGED')
     const groups = await this.storedByType(refs)
     await this.ctx.transaction(async () => {
+      if (!(await this.ctx.holdRow('collection', 'collection_id', c.id))) {
+        throw new MissingCollectionError(`Collection '${collection}' does not exist (it was removed)`)
+      }
       for (const [t, list] of groups) {
         const dims = t.datasetType.dimensions.required
         const columns = ['dataset_type_id', 'dataset_id', 'collection_id', ...dims]
@@ -76,7 +79,7 @@ export class SqlAssociations {
     await this.ctx.transaction(async () => {
       for (const [name, ids] of byType) {
         const t = await this.types.get(name)
-        for (const chunk of chunked([...new Set(ids)], this.ctx.adapter.maxParameters - 10)) {
+        for (const chunk of idChunks(ids, this.ctx.adapter.maxParameters - 10)) {
           await this.ctx.db
             .deleteFrom(t.tagTable)
             .where('collection_id', '=', c.id)

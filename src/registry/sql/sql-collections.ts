@@ -318,7 +318,15 @@ export class SqlCollections {
       )
     }
     await this.ctx.transaction(async () => {
+      await this.ctx.lockRowsForDelete('collection', 'collection_id', [c.id])
       await this.refuseIfChained([c])
+      if (c.type === 'TAGGED') {
+        // Tag tables have no cascading foreign key to the collection (see schema.ts).
+        const tables = await this.ctx.db.selectFrom('dataset_type').select('tag_table').distinct().execute()
+        for (const { tag_table } of tables) {
+          await this.ctx.db.deleteFrom(String(tag_table)).where('collection_id', '=', c.id).execute()
+        }
+      }
       await this.ctx.db.deleteFrom('collection').where('collection_id', '=', c.id).execute()
     }, RETRY)
     this.forget(c)
@@ -331,6 +339,7 @@ export class SqlCollections {
     const ids = runs.map((r) => r.id)
     await this.ctx.transaction(async () => {
       const db = this.ctx.db
+      await this.ctx.lockRowsForDelete('collection', 'collection_id', ids)
       await this.refuseIfChained(runs)
       const stored = await db
         .selectFrom('dataset_location')

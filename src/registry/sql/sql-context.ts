@@ -2,8 +2,10 @@
  * State shared by the parts of the SQL registry: the database, the transaction in progress (carried
  * by `AsyncLocalStorage`, so every call made inside `transaction()` joins it) and cache invalidation.
  */
+
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { CompiledQuery as Compiled, type CompiledQuery, type ControlledTransaction } from 'kysely'
+import { isUuid } from '../../datasets/dataset-id.js'
 import type { DimensionUniverse } from '../../dimensions/dimension-universe.js'
 import type { AnyKysely, SqlDialectAdapter } from './dialect-adapter.js'
 
@@ -52,6 +54,32 @@ export class SqlContext {
   /** The transaction in progress in this async context, or the database itself. */
   get db(): AnyKysely {
     return this.storage.getStore()?.trx ?? this.adapter.db
+  }
+
+  /**
+   * Inside a transaction: whether the row of `table` whose `column` is `id` still exists; where rows
+   * lock (PostgreSQL) it is also share-locked until the transaction ends, so that it cannot be
+   * deleted under a writer that refers to it. Rows are held in the order collection, dataset type.
+   */
+  async holdRow(table: string, column: string, id: number): Promise<boolean> {
+    let q = this.db.selectFrom(table).select(column).where(column, '=', id)
+    if (this.adapter.rowLocks) q = q.forKeyShare()
+    return (await q.executeTakeFirst()) !== undefined
+  }
+
+  /**
+   * Inside a transaction, before deleting rows that writers hold with `holdRow`: waits for those
+   * writers to finish and keeps new ones out until this transaction ends (PostgreSQL).
+   */
+  async lockRowsForDelete(table: string, column: string, ids: readonly number[]): Promise<void> {
+    if (!this.adapter.rowLocks || ids.length === 0) return
+    await this.db
+      .selectFrom(table)
+      .select(column)
+      .where(column, 'in', [...ids])
+      .orderBy(column)
+      .forUpdate()
+      .execute()
   }
 
   /** Whether a transaction is in progress in this async context. */
@@ -176,6 +204,17 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Splits a list into chunks of at most `size` items. */
+/**
+ * Distinct dataset IDs in chunks of `size`, leaving out strings that are not canonical UUIDs: no
+ * stored dataset has one, and PostgreSQL's `uuid` columns would refuse to compare with them.
+ */
+export function idChunks(ids: readonly string[], size: number): string[][] {
+  return chunked(
+    [...new Set(ids)].filter((id) => isUuid(id)),
+    size,
+  )
+}
+
 export function chunked<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
   const n = Math.max(1, Math.floor(size))

@@ -167,6 +167,7 @@ export class SqlDatasetTypes {
     if (matched.size === 0) return []
     const ids = [...matched.values()].map((t) => t.id)
     await this.ctx.transaction(async () => {
+      await this.ctx.lockRowsForDelete('dataset_type', 'id', ids)
       const used = await this.ctx.db
         .selectFrom('dataset')
         .select(['dataset_type_id', this.ctx.db.fn.countAll().as('n')])

@@ -11,13 +11,15 @@ import {
   CalibrationLookupError,
   ConflictingDefinitionError,
   InputError,
+  MissingCollectionError,
+  MissingDatasetTypeError,
   OrphanedRecordError,
 } from '../../errors.js'
 import { unixToTaiNs } from '../../time/tai.js'
 import { Timespan } from '../../time/timespan.js'
 import type { CalibRow, SqlCalibrations } from './sql-calibrations.js'
 import type { SqlCollections } from './sql-collections.js'
-import { chunked, type SqlContext } from './sql-context.js'
+import { chunked, idChunks, type SqlContext } from './sql-context.js'
 import type { SqlDatasetType, SqlDatasetTypes } from './sql-dataset-types.js'
 import { SqlInserter } from './sql-inserter.js'
 
@@ -222,7 +224,7 @@ export class SqlDatasets {
   /** Datasets by UUID (missing ones are left out). */
   async get(ids: readonly string[]): Promise<DatasetRef[]> {
     const out: DatasetRef[] = []
-    for (const chunk of chunked([...new Set(ids)], this.ctx.adapter.maxParameters - 10)) {
+    for (const chunk of idChunks(ids, this.ctx.adapter.maxParameters - 10)) {
       const rows = await this.ctx.db
         .selectFrom('dataset')
         .select(['id', 'dataset_type_id'])
@@ -245,7 +247,7 @@ export class SqlDatasets {
   /** Deletes datasets' rows (their tag rows cascade); refused while datastore records are not trashed. */
   async remove(ids: readonly string[]): Promise<void> {
     await this.ctx.transaction(async () => {
-      for (const chunk of chunked([...new Set(ids)], this.ctx.adapter.maxParameters - 10)) {
+      for (const chunk of idChunks(ids, this.ctx.adapter.maxParameters - 10)) {
         const stored = await this.ctx.db
           .selectFrom('dataset_location')
           .select('dataset_id')
@@ -285,7 +287,7 @@ export class SqlDatasets {
   /** RUN tag rows of these dataset IDs. */
   private async fetchTags(t: SqlDatasetType, ids: readonly string[]): Promise<TagRow[]> {
     const out: TagRow[] = []
-    for (const chunk of chunked(ids, this.ctx.adapter.maxParameters - 10)) {
+    for (const chunk of idChunks(ids, this.ctx.adapter.maxParameters - 10)) {
       const rows = await this.tagQuery(t)
         .where('tag.dataset_id', 'in', chunk)
         .whereRef('tag.collection_id', '=', 'dataset.run_id')
@@ -304,6 +306,7 @@ export class SqlDatasets {
     const tagColumns = ['dataset_type_id', 'dataset_id', 'collection_id', ...dims]
     try {
       await this.ctx.transaction(async () => {
+        await this.hold(t, run, runId)
         for (const chunk of chunked(refs, Math.floor(this.ctx.adapter.maxParameters / tagColumns.length))) {
           const datasetParams: unknown[] = []
           const tagParams: unknown[] = []
@@ -322,6 +325,18 @@ export class SqlDatasets {
     } catch (error) {
       if (!this.ctx.adapter.isUniqueViolation(error)) throw error
       throw await this.describeConflict(t, run, refs, error)
+    }
+  }
+
+  /** Checks that the run and the dataset type still exist and keeps them until the transaction ends. */
+  private async hold(t: SqlDatasetType, run: string, runId: number): Promise<void> {
+    if (!(await this.ctx.holdRow('collection', 'collection_id', runId))) {
+      throw new MissingCollectionError(`Run '${run}' does not exist (it was removed)`)
+    }
+    if (!(await this.ctx.holdRow('dataset_type', 'id', t.id))) {
+      throw new MissingDatasetTypeError(
+        `Dataset type '${t.datasetType.name}' does not exist (it was removed)`,
+      )
     }
   }
 

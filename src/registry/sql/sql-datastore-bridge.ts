@@ -3,7 +3,7 @@
  * `file_datastore_records`, with two-phase deletion (trash, then forget).
  */
 import type { DatastoreBridge, StoredFileInfo } from '../../datasets/stored-file-info.js'
-import { chunked, type SqlContext } from './sql-context.js'
+import { chunked, idChunks, type SqlContext } from './sql-context.js'
 import { SqlInserter } from './sql-inserter.js'
 
 const RECORD_COLUMNS = [
@@ -138,7 +138,7 @@ export class SqlDatastoreBridge implements DatastoreBridge {
 
   async pathsInUse(paths: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>()
-    for (const chunk of this.idChunks(paths)) {
+    for (const chunk of this.valueChunks(paths)) {
       const rows = await this.ctx.db
         .selectFrom('file_datastore_records as r')
         .select('r.path')
@@ -238,7 +238,11 @@ export class SqlDatastoreBridge implements DatastoreBridge {
     }
   }
 
-  private idChunks(values: readonly string[]): string[][] {
+  private idChunks(ids: readonly string[]): string[][] {
+    return idChunks(ids, this.ctx.adapter.maxParameters - 10)
+  }
+
+  private valueChunks(values: readonly string[]): string[][] {
     return chunked([...new Set(values)], this.ctx.adapter.maxParameters - 10)
   }
 }

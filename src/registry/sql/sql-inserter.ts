@@ -1,11 +1,14 @@
 /**
  * Multi-row inserts from cached compiled statements: the hot paths (put, putMany) compile each
- * (table, columns, row count) shape once and then only bind new parameters.
+ * (table, columns, row count) shape once and then only bind new parameters. Large inserts take the
+ * engine's bulk path where it has one (PostgreSQL: one array per column).
  */
 import type { CompiledQuery } from 'kysely'
 import type { SqlContext } from './sql-context.js'
 
 const CACHE_SIZE = 128
+/** From this many rows on, the engine's bulk path (`SqlDialectAdapter.insertRows`) is used where it has one. */
+const BULK_ROWS = 64
 
 /** Executes multi-row inserts of flat parameter lists through cached compiled queries. */
 export class SqlInserter {
@@ -28,6 +31,10 @@ export class SqlInserter {
   ): Promise<number> {
     const rows = params.length / columns.length
     if (rows === 0) return 0
+    const bulk = this.ctx.adapter.insertRows
+    if (bulk && rows >= BULK_ROWS) {
+      return bulk.call(this.ctx.adapter, this.ctx.db, table, columns, params, ignoreConflicts)
+    }
     const key = `${table}|${columns.join(',')}|${rows}|${ignoreConflicts?.join(',') ?? ''}`
     let compiled = this.cache.get(key)
     if (!compiled) {

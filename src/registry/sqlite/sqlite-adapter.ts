@@ -44,6 +44,8 @@ class SqliteAdapter implements SqlDialectAdapter {
   readonly bigintType = 'bigint' as const
   readonly blobType = 'blob' as const
   readonly floatType = 'double precision' as const
+  readonly uuidType = 'char(36)' as const
+  readonly rowLocks = false
   readonly pooled = false
   readonly location: string
 
@@ -64,9 +66,9 @@ class SqliteAdapter implements SqlDialectAdapter {
     return value
   }
 
-  async hasTable(name: string): Promise<boolean> {
+  async hasTable(name: string, db: AnyKysely = this.db): Promise<boolean> {
     const { rows } = await sql`select 1 from sqlite_master where type = 'table' and name = ${name}`.execute(
-      this.db,
+      db,
     )
     return rows.length > 0
   }
