@@ -36,7 +36,6 @@ async function main(): Promise<void> {
       `Generating ${(types * PER_TYPE).toLocaleString('en-US')} datasets with ${WRITERS} writers...\n`,
     )
     const built = await buildScaleRepository(butler, { types, writers: WRITERS })
-    await admin.query(`analyze ${schema}.dataset`)
 
     // Baseline: the same number of plain rows through unnest, one client, one transaction.
     await admin.query(`create table ${schema}.baseline (id uuid, a int8, b int8, c int8)`)

@@ -26,6 +26,9 @@ export interface PostgresAdapterOptions {
 }
 
 const INT8_OID = 20
+/** `noteInserted` takes statistics once a table grew by this many rows and by ANALYZE_GROWTH times its size (doubled). */
+const ANALYZE_MIN_ROWS = 50_000
+const ANALYZE_GROWTH = 1
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 
@@ -141,6 +144,8 @@ class PostgresAdapter implements SqlDialectAdapter {
   readonly uuidType = 'uuid' as const
   readonly rowLocks = true
   readonly pooled = true
+  /** Per table: rows added since statistics were last taken, and the row count they were taken at. */
+  private readonly growth = new Map<string, { added: number; known: number; busy: boolean }>()
   /** Column types (`regtype` names) of tables bulk-inserted into, by table name. */
   private readonly columnTypes = new Map<string, Map<string, string>>()
 
@@ -227,6 +232,30 @@ class PostgresAdapter implements SqlDialectAdapter {
       this.columnTypes.set(table, types)
     }
     return types
+  }
+
+  async noteInserted(table: string, rows: number): Promise<void> {
+    let g = this.growth.get(table)
+    if (!g) {
+      const { rows: found } = await sql<{ n: number }>`
+        select greatest(reltuples, 0)::float8 as n from pg_class where oid = to_regclass(${quote(table)})`.execute(
+        this.db,
+      )
+      g = { added: 0, known: Number(found[0]?.n ?? 0), busy: false }
+      this.growth.set(table, g)
+    }
+    g.added += rows
+    if (g.busy || g.added < Math.max(ANALYZE_MIN_ROWS, g.known * ANALYZE_GROWTH)) return
+    g.busy = true
+    try {
+      await sql.raw(`analyze ${quote(table)}`).execute(this.db)
+      g.known += g.added
+      g.added = 0
+    } catch {
+      // Statistics only help the planner; a failure (e.g. not the table's owner) changes no result.
+    } finally {
+      g.busy = false
+    }
   }
 
   async excludeOverlappingValidity(

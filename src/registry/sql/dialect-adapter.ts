@@ -88,6 +88,13 @@ export interface SqlDialectAdapter {
    * registry's check under `lockUntilCommit`.
    */
   excludeOverlappingValidity?(db: AnyKysely, table: string, keyColumns: readonly string[]): Promise<void>
+  /**
+   * Told after a commit that added `rows` rows to `table`, outside any transaction. PostgreSQL takes
+   * fresh planner statistics (`ANALYZE`) of a table that doubled (or grew by 50,000 rows) since they were last
+   * taken, so that queries right after a bulk load are not planned for an empty table; autovacuum
+   * would only catch up a minute or more later.
+   */
+  noteInserted?(table: string, rows: number): Promise<void>
   /** Closes the connection. */
   close(): Promise<void>
 }

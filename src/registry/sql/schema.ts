@@ -17,8 +17,8 @@ import { hasOverlapTable, overlapTableName } from './skypix.js'
  * Version of the schema this code writes; a database with another major version is refused (2.0.0
  * added collection chains and calibration tables, 3.0.0 the skypix overlap tables; there is no
  * migration from older versions). 3.1.0 stores dataset IDs as `uuid` in PostgreSQL, leaves out the
- * row-by-row foreign keys of `dataset` and the tag tables to the dataset type and collection tables
- * (the registry checks and locks those rows once per write instead) and adds the validity exclusion
+ * row-by-row foreign keys of `dataset` and the tag tables (the registry checks and locks the rows
+ * they refer to once per write instead) and adds the validity exclusion
  * constraint of PostgreSQL calibration tables; this code reads and writes 3.0.0 databases unchanged.
  */
 export const SCHEMA_VERSION = '3.1.0'
@@ -263,9 +263,10 @@ export async function createCalibTable(
 
 /**
  * The columns a tag or calibration table starts with: dataset type, dataset, collection, data ID.
- * Rows go with their dataset (cascade). Tag tables, the bulk of the registry, have no foreign keys to
- * the dataset type and collection tables, which PostgreSQL would check row by row: writers check and
- * lock those rows once per statement, and removing a collection deletes its tag rows itself.
+ * Calibration tables have foreign keys to the dataset (cascade), its type and the collection (cascade).
+ * Tag tables, the bulk of the registry, have none, since PostgreSQL checks them row by row: writers
+ * check and lock the rows they refer to once per statement, and removals delete tag rows themselves
+ * (see docs/registry-schema.md, "Writers and foreign keys").
  */
 function datasetColumns(
   table: CreateTableBuilder<string, string>,
@@ -278,7 +279,7 @@ function datasetColumns(
       foreignKeys ? c.notNull().references('dataset_type.id') : c.notNull(),
     )
     .addColumn('dataset_id', adapter.uuidType, (c) =>
-      c.notNull().references('dataset.id').onDelete('cascade'),
+      foreignKeys ? c.notNull().references('dataset.id').onDelete('cascade') : c.notNull(),
     )
     .addColumn('collection_id', adapter.bigintType, (c) =>
       foreignKeys ? c.notNull().references('collection.collection_id').onDelete('cascade') : c.notNull(),

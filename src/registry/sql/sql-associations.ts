@@ -47,6 +47,10 @@ export class SqlAssociations {
       if (!(await this.ctx.holdRow('collection', 'collection_id', c.id))) {
         throw new MissingCollectionError(`Collection '${collection}' does not exist (it was removed)`)
       }
+      const ids = [...groups.values()].flatMap((list) => list.map((r) => r.id))
+      if ((await this.ctx.holdRows('dataset', 'id', ids)) !== new Set(ids).size) {
+        throw new DatasetNotFoundError(`Some of the datasets to associate with '${collection}' were removed`)
+      }
       for (const [t, list] of groups) {
         const dims = t.datasetType.dimensions.required
         const columns = ['dataset_type_id', 'dataset_id', 'collection_id', ...dims]

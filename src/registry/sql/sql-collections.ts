@@ -322,9 +322,8 @@ export class SqlCollections {
       await this.refuseIfChained([c])
       if (c.type === 'TAGGED') {
         // Tag tables have no cascading foreign key to the collection (see schema.ts).
-        const tables = await this.ctx.db.selectFrom('dataset_type').select('tag_table').distinct().execute()
-        for (const { tag_table } of tables) {
-          await this.ctx.db.deleteFrom(String(tag_table)).where('collection_id', '=', c.id).execute()
+        for (const table of await this.tagTables()) {
+          await this.ctx.db.deleteFrom(table).where('collection_id', '=', c.id).execute()
         }
       }
       await this.ctx.db.deleteFrom('collection').where('collection_id', '=', c.id).execute()
@@ -341,6 +340,10 @@ export class SqlCollections {
       const db = this.ctx.db
       await this.ctx.lockRowsForDelete('collection', 'collection_id', ids)
       await this.refuseIfChained(runs)
+      if (this.ctx.adapter.rowLocks) {
+        // Waits for writers holding these datasets (associate) before their tag rows are deleted.
+        await db.selectFrom('dataset').select('id').where('run_id', 'in', ids).forUpdate().execute()
+      }
       const stored = await db
         .selectFrom('dataset_location')
         .innerJoin('dataset', 'dataset.id', 'dataset_location.dataset_id')
@@ -353,11 +356,24 @@ export class SqlCollections {
           `Cannot remove run(s) ${names.join(', ')}: datastore records of their datasets (e.g. ${stored.id}) are not trashed`,
         )
       }
+      // Tag tables have no cascading foreign key to the dataset (see schema.ts).
+      for (const table of await this.tagTables()) {
+        await db
+          .deleteFrom(table)
+          .where('dataset_id', 'in', db.selectFrom('dataset').select('id').where('run_id', 'in', ids))
+          .execute()
+      }
       await db.deleteFrom('dataset').where('run_id', 'in', ids).execute()
       await db.deleteFrom('run').where('collection_id', 'in', ids).execute()
       await db.deleteFrom('collection').where('collection_id', 'in', ids).execute()
     }, RETRY)
     for (const r of runs) this.forget(r)
+  }
+
+  /** Every tag table in use. */
+  private async tagTables(): Promise<string[]> {
+    const rows = await this.ctx.db.selectFrom('dataset_type').select('tag_table').distinct().execute()
+    return rows.map((r) => String(r.tag_table))
   }
 
   private async refuseIfChained(collections: readonly SqlCollection[]): Promise<void> {

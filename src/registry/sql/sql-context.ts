@@ -71,15 +71,42 @@ export class SqlContext {
    * Inside a transaction, before deleting rows that writers hold with `holdRow`: waits for those
    * writers to finish and keeps new ones out until this transaction ends (PostgreSQL).
    */
-  async lockRowsForDelete(table: string, column: string, ids: readonly number[]): Promise<void> {
+  async lockRowsForDelete(table: string, column: string, ids: readonly (number | string)[]): Promise<void> {
     if (!this.adapter.rowLocks || ids.length === 0) return
-    await this.db
-      .selectFrom(table)
-      .select(column)
-      .where(column, 'in', [...ids])
-      .orderBy(column)
-      .forUpdate()
-      .execute()
+    for (const chunk of chunked([...ids], this.adapter.maxParameters - 10)) {
+      await this.db
+        .selectFrom(table)
+        .select(column)
+        .where(column, 'in', chunk)
+        .orderBy(column)
+        .forUpdate()
+        .execute()
+    }
+  }
+
+  /**
+   * Inside a transaction: the number of rows of `table` whose `column` is one of `ids`, share-locked
+   * until the transaction ends where rows lock (see `holdRow`).
+   */
+  async holdRows(table: string, column: string, ids: readonly string[]): Promise<number> {
+    let n = 0
+    for (const chunk of idChunks(ids, this.adapter.maxParameters - 10)) {
+      let q = this.db.selectFrom(table).select(column).where(column, 'in', chunk)
+      if (this.adapter.rowLocks) q = q.forKeyShare()
+      n += (await q.execute()).length
+    }
+    return n
+  }
+
+  /**
+   * After a write that added `rows` rows to each of `tables`: lets the engine refresh its planner
+   * statistics (`SqlDialectAdapter.noteInserted`). Skipped inside a transaction, whose rows other
+   * sessions cannot see yet; the next write outside one counts them.
+   */
+  async noteInserted(tables: readonly string[], rows: number): Promise<void> {
+    const note = this.adapter.noteInserted
+    if (!note || this.inTransaction || rows === 0) return
+    for (const table of tables) await note.call(this.adapter, table, rows)
   }
 
   /** Whether a transaction is in progress in this async context. */

@@ -77,6 +77,7 @@ export class SqlDatasets {
       const list = groups.get(key) ?? groups.set(key, []).get(key)!
       list.push(ref)
     }
+    const written = new Map<string, number>()
     await this.ctx.transaction(async () => {
       for (const list of groups.values()) {
         const first = list[0]!
@@ -104,8 +105,11 @@ export class SqlDatasets {
             )
         }
         await this.write(t, first.run, fresh)
+        written.set(t.tagTable, (written.get(t.tagTable) ?? 0) + fresh.length)
       }
     })
+    for (const [table, rows] of written) await this.ctx.noteInserted([table], rows)
+    await this.ctx.noteInserted(['dataset'], sum(written.values()))
   }
 
   /**
@@ -244,10 +248,15 @@ export class SqlDatasets {
     return out
   }
 
-  /** Deletes datasets' rows (their tag rows cascade); refused while datastore records are not trashed. */
+  /**
+   * Deletes datasets' rows with their tag rows (calibration rows cascade); refused while datastore
+   * records are not trashed.
+   */
   async remove(ids: readonly string[]): Promise<void> {
     await this.ctx.transaction(async () => {
       for (const chunk of idChunks(ids, this.ctx.adapter.maxParameters - 10)) {
+        // Waits for writers holding these datasets (associate) before their tag rows are deleted.
+        await this.ctx.lockRowsForDelete('dataset', 'id', chunk)
         const stored = await this.ctx.db
           .selectFrom('dataset_location')
           .select('dataset_id')
@@ -259,6 +268,17 @@ export class SqlDatasets {
             `Cannot remove dataset ${stored.dataset_id}: its datastore records are not trashed`,
           )
         }
+        const types = await this.ctx.db
+          .selectFrom('dataset')
+          .select('dataset_type_id')
+          .distinct()
+          .where('id', 'in', chunk)
+          .execute()
+        const tables = new Set<string>()
+        for (const row of types) tables.add((await this.types.byKey(Number(row.dataset_type_id))).tagTable)
+        // Tag tables have no cascading foreign key to the dataset (see schema.ts).
+        for (const table of tables)
+          await this.ctx.db.deleteFrom(table).where('dataset_id', 'in', chunk).execute()
         await this.ctx.db.deleteFrom('dataset').where('id', 'in', chunk).execute()
       }
     })
@@ -326,6 +346,7 @@ export class SqlDatasets {
       if (!this.ctx.adapter.isUniqueViolation(error)) throw error
       throw await this.describeConflict(t, run, refs, error)
     }
+    await this.ctx.noteInserted([t.tagTable, 'dataset'], refs.length)
   }
 
   /** Checks that the run and the dataset type still exist and keeps them until the transaction ends. */
@@ -400,4 +421,10 @@ function perDataId(
     throw new InputError(`${timespan.length} timespans given for ${n} data IDs; give one, or one per data ID`)
   }
   return timespan
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0
+  for (const v of values) total += v
+  return total
 }
