@@ -26,8 +26,12 @@ export interface PostgresAdapterOptions {
 }
 
 const INT8_OID = 20
-/** `noteInserted` takes statistics once a table grew by this many rows and by ANALYZE_GROWTH times its size (doubled). */
-const ANALYZE_MIN_ROWS = 50_000
+/**
+ * `noteInserted` takes statistics of a table at its first insert, then once it grew by at least
+ * ANALYZE_MIN_ROWS rows and by ANALYZE_GROWTH times its size (doubled); ANALYZE samples at most
+ * 30,000 rows, so each costs a few ms on small tables and ~0.2 s on large ones.
+ */
+const ANALYZE_MIN_ROWS = 100
 const ANALYZE_GROWTH = 1
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
@@ -245,7 +249,11 @@ class PostgresAdapter implements SqlDialectAdapter {
       this.growth.set(table, g)
     }
     g.added += rows
-    if (g.busy || g.added < Math.max(ANALYZE_MIN_ROWS, g.known * ANALYZE_GROWTH)) return
+    // Autovacuum never analyzes a table of a few rows (its threshold is 50 rows + 10%), and a table
+    // without statistics is planned with guesses (200 distinct values per column) that turn joins
+    // with small dimension tables into nested loops: take statistics at the first insert.
+    const threshold = g.known === 0 ? 1 : Math.max(ANALYZE_MIN_ROWS, g.known * ANALYZE_GROWTH)
+    if (g.busy || g.added < threshold) return
     g.busy = true
     try {
       await sql.raw(`analyze ${quote(table)}`).execute(this.db)

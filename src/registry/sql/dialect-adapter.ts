@@ -90,9 +90,9 @@ export interface SqlDialectAdapter {
   excludeOverlappingValidity?(db: AnyKysely, table: string, keyColumns: readonly string[]): Promise<void>
   /**
    * Told after a commit that added `rows` rows to `table`, outside any transaction. PostgreSQL takes
-   * fresh planner statistics (`ANALYZE`) of a table that doubled (or grew by 50,000 rows) since they were last
-   * taken, so that queries right after a bulk load are not planned for an empty table; autovacuum
-   * would only catch up a minute or more later.
+   * fresh planner statistics (`ANALYZE`) at a table's first insert and whenever it doubled since,
+   * so that queries right after a load are not planned for an empty table (autovacuum comes a minute
+   * or more later, and never for tables of a few rows).
    */
   noteInserted?(table: string, rows: number): Promise<void>
   /** Closes the connection. */

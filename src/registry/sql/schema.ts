@@ -217,6 +217,19 @@ export async function createTagTable(
     .addPrimaryKeyConstraint(`${name}_pk`, ['dataset_id', 'collection_id'])
     .addUniqueConstraint(`${name}_unq`, ['dataset_type_id', 'collection_id', ...group.required])
   await t.execute()
+  // The unique constraint serves data IDs constrained from the left of `group.required`; each
+  // dimension whose key is not a prefix of it gets an index of its own, e.g. (dataset_type_id,
+  // instrument, visit) beside (..., instrument, detector, visit), as `visit = 123` queries need.
+  for (const dim of group.required) {
+    const key = group.universe.getElement(dim).required
+    if (key.every((k, i) => group.required[i] === k)) continue
+    await db.schema
+      .createIndex(`${name}_${dim}_idx`)
+      .ifNotExists()
+      .on(name)
+      .columns(['dataset_type_id', ...key])
+      .execute()
+  }
 }
 
 /**

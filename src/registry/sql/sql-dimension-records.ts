@@ -20,7 +20,7 @@ import {
   recordToRow,
   rowToRecordObject,
 } from './dimension-columns.js'
-import { hasOverlapTable } from './skypix.js'
+import { hasOverlapTable, overlapTableName } from './skypix.js'
 import { chunked, RETRY, type SqlContext } from './sql-context.js'
 import { SqlSkypixOverlaps } from './sql-skypix-overlaps.js'
 
@@ -55,7 +55,7 @@ export class SqlDimensionRecords {
     // Records skipped as existing keep their overlap rows: only the inserted ones, read back, get new rows.
     const returning = spatial && !options.replace && options.skipExisting === true
     this.cache.delete(element.name)
-    return this.ctx.transaction(async () => {
+    const inserted = await this.ctx.transaction(async () => {
       let count = 0
       for (const chunk of chunked(rows, size)) {
         if (returning) {
@@ -82,6 +82,10 @@ export class SqlDimensionRecords {
       }
       return count
     }, RETRY)
+    // Overlap tables get many rows per record (a visit has ~16).
+    await this.ctx.noteInserted([element.name], inserted)
+    if (spatial) await this.ctx.noteInserted([overlapTableName(element.name)], inserted * 16)
+    return inserted
   }
 
   /** Inserts the rows whose keys are new, and their overlap rows; returns how many were new. */

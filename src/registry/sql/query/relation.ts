@@ -203,19 +203,29 @@ function datasetSubquery(search: ResolvedSearch): RawBuilder<unknown> {
     sql` `,
   )} end`
   const dimCols = (alias: string) => sql.join(dims.map((d) => ref(alias, d)))
-  const tagIds = collections.filter((c) => c.type === 'RUN' || c.type === 'TAGGED').map((c) => c.id)
-  const calibIds = collections.filter((c) => c.type === 'CALIBRATION').map((c) => c.id)
+  const idsOf = (kind: string) => collections.filter((c) => c.type === kind).map((c) => c.id)
+  const runIds = idsOf('RUN')
+  const taggedIds = idsOf('TAGGED')
+  const calibIds = idsOf('CALIBRATION')
   const parts: RawBuilder<unknown>[] = []
   const common = (alias: string) =>
     sql`${ref(alias, 'dataset_id')} as dataset_id, ${ref(alias, 'collection_id')} as collection_id, d.run_id as run_id, d.ingest_date as ingest_date, ${dimCols(alias)}, ${rank} as rank`
-  if (tagIds.length > 0) {
+  const inIds = (ids: readonly number[]) => sql.join(ids.map((id) => sql.lit(id)))
+  if (runIds.length > 0) {
+    // A RUN row's collection is the dataset's run: no join to the (large) dataset table, whose
+    // ingest date is looked up only where a query uses it (the planner drops unused outputs).
     parts.push(
-      sql`select ${common('t')}, null as validity_begin, null as validity_end from ${sql.table(type.tagTable)} as t join dataset as d on d.id = t.dataset_id where t.dataset_type_id = ${sql.lit(type.id)} and t.collection_id in (${sql.join(tagIds.map((id) => sql.lit(id)))})`,
+      sql`select t.dataset_id as dataset_id, t.collection_id as collection_id, t.collection_id as run_id, (select d.ingest_date from dataset as d where d.id = t.dataset_id) as ingest_date, ${dimCols('t')}, ${rank} as rank, null as validity_begin, null as validity_end from ${sql.table(type.tagTable)} as t where t.dataset_type_id = ${sql.lit(type.id)} and t.collection_id in (${inIds(runIds)})`,
+    )
+  }
+  if (taggedIds.length > 0) {
+    parts.push(
+      sql`select ${common('t')}, null as validity_begin, null as validity_end from ${sql.table(type.tagTable)} as t join dataset as d on d.id = t.dataset_id where t.dataset_type_id = ${sql.lit(type.id)} and t.collection_id in (${inIds(taggedIds)})`,
     )
   }
   if (calibIds.length > 0 && type.calibTable) {
     parts.push(
-      sql`select ${common('t')}, t.${sql.id(VALIDITY_BEGIN)} as validity_begin, t.${sql.id(VALIDITY_END)} as validity_end from ${sql.table(type.calibTable)} as t join dataset as d on d.id = t.dataset_id where t.dataset_type_id = ${sql.lit(type.id)} and t.collection_id in (${sql.join(calibIds.map((id) => sql.lit(id)))})`,
+      sql`select ${common('t')}, t.${sql.id(VALIDITY_BEGIN)} as validity_begin, t.${sql.id(VALIDITY_END)} as validity_end from ${sql.table(type.calibTable)} as t join dataset as d on d.id = t.dataset_id where t.dataset_type_id = ${sql.lit(type.id)} and t.collection_id in (${inIds(calibIds)})`,
     )
   }
   if (parts.length === 0) {
