@@ -7,6 +7,7 @@ import { CompiledQuery, type Expression, Kysely, PostgresDialect, sql } from 'ky
 import pg from 'pg'
 import { RepositoryError } from '../../errors.js'
 import type { AnyKysely, SqlDialectAdapter } from '../sql/dialect-adapter.js'
+import { StatisticsRefresher } from '../sql/statistics.js'
 import { checkSchemaName, describeTarget, type PostgresTarget, parsePostgresUrl } from './postgres-url.js'
 
 /** Options of `createPostgresAdapter`. */
@@ -26,13 +27,6 @@ export interface PostgresAdapterOptions {
 }
 
 const INT8_OID = 20
-/**
- * `noteInserted` takes statistics of a table at its first insert, then once it grew by at least
- * ANALYZE_MIN_ROWS rows and by ANALYZE_GROWTH times its size (doubled); ANALYZE samples at most
- * 30,000 rows, so each costs a few ms on small tables and ~0.2 s on large ones.
- */
-const ANALYZE_MIN_ROWS = 100
-const ANALYZE_GROWTH = 1
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 
@@ -149,7 +143,18 @@ class PostgresAdapter implements SqlDialectAdapter {
   readonly rowLocks = true
   readonly pooled = true
   /** Per table: rows added since statistics were last taken, and the row count they were taken at. */
-  private readonly growth = new Map<string, { added: number; known: number; busy: boolean }>()
+  private readonly statistics = new StatisticsRefresher(
+    async (table) => {
+      const { rows } = await sql<{ n: number }>`
+        select greatest(reltuples, 0)::float8 as n from pg_class where oid = to_regclass(${quote(table)})`.execute(
+        this.db,
+      )
+      return Number(rows[0]?.n ?? 0)
+    },
+    async (table) => {
+      await sql.raw(`analyze ${quote(table)}`).execute(this.db)
+    },
+  )
   /** Column types (`regtype` names) of tables bulk-inserted into, by table name. */
   private readonly columnTypes = new Map<string, Map<string, string>>()
 
@@ -239,31 +244,7 @@ class PostgresAdapter implements SqlDialectAdapter {
   }
 
   async noteInserted(table: string, rows: number): Promise<void> {
-    let g = this.growth.get(table)
-    if (!g) {
-      const { rows: found } = await sql<{ n: number }>`
-        select greatest(reltuples, 0)::float8 as n from pg_class where oid = to_regclass(${quote(table)})`.execute(
-        this.db,
-      )
-      g = { added: 0, known: Number(found[0]?.n ?? 0), busy: false }
-      this.growth.set(table, g)
-    }
-    g.added += rows
-    // Autovacuum never analyzes a table of a few rows (its threshold is 50 rows + 10%), and a table
-    // without statistics is planned with guesses (200 distinct values per column) that turn joins
-    // with small dimension tables into nested loops: take statistics at the first insert.
-    const threshold = g.known === 0 ? 1 : Math.max(ANALYZE_MIN_ROWS, g.known * ANALYZE_GROWTH)
-    if (g.busy || g.added < threshold) return
-    g.busy = true
-    try {
-      await sql.raw(`analyze ${quote(table)}`).execute(this.db)
-      g.known += g.added
-      g.added = 0
-    } catch {
-      // Statistics only help the planner; a failure (e.g. not the table's owner) changes no result.
-    } finally {
-      g.busy = false
-    }
+    await this.statistics.note(table, rows)
   }
 
   async excludeOverlappingValidity(

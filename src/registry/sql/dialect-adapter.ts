@@ -89,10 +89,9 @@ export interface SqlDialectAdapter {
    */
   excludeOverlappingValidity?(db: AnyKysely, table: string, keyColumns: readonly string[]): Promise<void>
   /**
-   * Told after a commit that added `rows` rows to `table`, outside any transaction. PostgreSQL takes
-   * fresh planner statistics (`ANALYZE`) at a table's first insert and whenever it doubled since,
-   * so that queries right after a load are not planned for an empty table (autovacuum comes a minute
-   * or more later, and never for tables of a few rows).
+   * Told after a commit that added `rows` rows to `table`, outside any transaction: takes fresh
+   * planner statistics (`ANALYZE`) when `StatisticsRefresher`'s rule says so, so that queries right
+   * after a load are not planned for an empty table.
    */
   noteInserted?(table: string, rows: number): Promise<void>
   /** Closes the connection. */

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import { type Expression, Kysely, SqliteDialect, sql } from 'kysely'
 import { RepositoryError } from '../../errors.js'
 import type { AnyKysely, SqlDialectAdapter } from '../sql/dialect-adapter.js'
+import { StatisticsRefresher } from '../sql/statistics.js'
 import { wrapSqliteDatabase } from './sqlite-database.js'
 
 /** Options of `createSqliteAdapter`. */
@@ -32,6 +33,8 @@ export function createSqliteAdapter(options: SqliteAdapterOptions): SqlDialectAd
   raw.pragma('journal_mode = WAL')
   raw.pragma('foreign_keys = ON')
   raw.pragma('synchronous = NORMAL')
+  // ANALYZE reads at most about this many rows per index: statistics in milliseconds at any size.
+  raw.pragma('analysis_limit = 1000')
   const db: AnyKysely = new Kysely({ dialect: new SqliteDialect({ database: wrapSqliteDatabase(raw) }) })
   return new SqliteAdapter(db, options.path)
 }
@@ -48,6 +51,13 @@ class SqliteAdapter implements SqlDialectAdapter {
   readonly rowLocks = false
   readonly pooled = false
   readonly location: string
+  // Counted per process; `sqlite_stat1` is not read back, so a process analyzes at its first insert.
+  private readonly statistics = new StatisticsRefresher(
+    async () => 0,
+    async (table) => {
+      await sql.raw(`analyze "${table.replaceAll('"', '""')}"`).execute(this.db)
+    },
+  )
 
   constructor(db: AnyKysely, location: string) {
     this.db = db
@@ -88,6 +98,10 @@ class SqliteAdapter implements SqlDialectAdapter {
   }
 
   async lockUntilCommit(): Promise<void> {}
+
+  async noteInserted(table: string, rows: number): Promise<void> {
+    await this.statistics.note(table, rows)
+  }
 
   async close(): Promise<void> {
     await this.db.destroy()
