@@ -18,7 +18,7 @@ import { hasOverlapTable, overlapTableName } from './skypix.js'
  * added collection chains and calibration tables, 3.0.0 the skypix overlap tables; there is no
  * migration from older versions). 3.1.0 stores dataset IDs as `uuid` in PostgreSQL, leaves out the
  * row-by-row foreign keys of `dataset` and the tag tables (the registry checks and locks the rows
- * they refer to once per write instead) and adds the validity exclusion
+ * they refer to once per write instead), adds per-dimension tag indexes and the validity exclusion
  * constraint of PostgreSQL calibration tables; this code reads and writes 3.0.0 databases unchanged.
  */
 export const SCHEMA_VERSION = '3.1.0'
