@@ -7,6 +7,7 @@
 import type { DatasetIdGenerationMode } from './datasets/dataset-id.js'
 import type { DatasetRef } from './datasets/dataset-ref.js'
 import type { DatasetType } from './datasets/dataset-type.js'
+import type { DatasetProvenance, ProvenanceGraph } from './datasets/provenance.js'
 import type { TransferMode, VerifyProblem } from './datastore/datastore.js'
 import type { DataCoordinate, DataId } from './dimensions/data-coordinate.js'
 import type { DataIdValue, DimensionRecord } from './dimensions/dimension-record.js'
@@ -35,6 +36,16 @@ export interface GetOptions {
   /** Verify the recorded checksum before decoding. */
   readonly verifyChecksum?: boolean
   /**
+   * Storage class to return the dataset as (`ArrowRows` for a dataset stored as `ArrowTable`); the
+   * object is converted with the storage class converters.
+   */
+  readonly storageClass?: string
+  /**
+   * Use the in-process object cache (default true). Objects from the cache are shared between callers
+   * and must not be modified; `false` reads a private object and leaves the cache alone.
+   */
+  readonly cache?: boolean
+  /**
    * Validity time for calibration dataset types; by default the timespan of a temporal dimension
    * (exposure, visit) in the data ID.
    */
@@ -47,6 +58,17 @@ export interface PutOptions {
   readonly run?: string
   /** How the new dataset's UUID is made (default UNIQUE: a random UUIDv7). */
   readonly idGenerationMode?: DatasetIdGenerationMode
+  /**
+   * How the dataset was made: recorded in the registry with it and embedded in the file where the
+   * format has a place for it. For `putMany`, the default of items without their own.
+   */
+  readonly provenance?: DatasetProvenance
+}
+
+/** Options of `walkProvenance`. */
+export interface WalkProvenanceOptions {
+  /** Most input steps followed from the dataset (default: until datasets without provenance). */
+  readonly maxDepth?: number
 }
 
 /** A dataset backed by an ingested file, given by type and data ID (its ID is generated). */
@@ -110,6 +132,8 @@ export interface PutItem {
   readonly obj: unknown
   readonly datasetType: DatasetTypeArg
   readonly dataId: DataId
+  /** How this dataset was made (default: `PutOptions.provenance`). */
+  readonly provenance?: DatasetProvenance
 }
 
 /** One item of `getMany`. */
@@ -132,9 +156,12 @@ export interface DatasetExistence {
 export interface DeferredDatasetHandle {
   readonly ref: DatasetRef
   readonly dataId: DataCoordinate
+  /** Reads the dataset (or a component of it); options given here override the `getDeferred` ones. */
   get(options?: {
     readonly parameters?: Readonly<Record<string, unknown>>
     readonly component?: string
+    readonly storageClass?: string
+    readonly cache?: boolean
   }): Promise<unknown>
 }
 
@@ -306,5 +333,15 @@ export interface Butler {
   transaction<T>(fn: () => Promise<T>): Promise<T>
   /** Finds leftovers of interrupted operations and artifacts that disagree with the registry. */
   verify(options?: { readonly repair?: boolean; readonly checksums?: boolean }): Promise<VerifyProblem[]>
+
+  /** The provenance recorded for a dataset (by ref or UUID), or undefined when none is (raws). */
+  getProvenance(ref: DatasetRef | string): Promise<DatasetProvenance | undefined>
+  /**
+   * The ancestors of a dataset: its inputs, their inputs and so on, until datasets without recorded
+   * provenance (raws) or `maxDepth`. A dataset not in the repository is a `DatasetNotFoundError`.
+   */
+  walkProvenance(ref: DatasetRef | string, options?: WalkProvenanceOptions): Promise<ProvenanceGraph>
+  /** The datasets recorded as made from this one (one step: their inputs include it). */
+  findDerived(ref: DatasetRef | string): Promise<DatasetRef[]>
   close(): Promise<void>
 }

@@ -5,19 +5,20 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { StorageClassFactory } from './datasets/storage-class.js'
-import { FileDatastore } from './datastore/file/file-datastore.js'
+import { CompositesPolicy } from './datastore/composites.js'
 import { DEFAULT_FILE_TEMPLATES, FileTemplates } from './datastore/file/file-template.js'
 import { defaultUniverse } from './dimensions/default-universe.js'
 import type { DataIdValue } from './dimensions/dimension-record.js'
 import { DimensionUniverse } from './dimensions/dimension-universe.js'
+import { checkDatastoreStorage, createDatastore } from './direct/datastore-from-config.js'
 import { DirectButler } from './direct/direct-butler.js'
+import type { ObjectCacheOptions } from './direct/object-cache.js'
 import {
   dumpRepoConfig,
   expandRoot,
   parseRepoConfig,
   REPO_CONFIG_FILE,
   type RepoConfig,
-  SQLITE_REGISTRY_FILE,
   sqlitePathOf,
   validateRepoConfig,
 } from './direct/repo-config.js'
@@ -45,6 +46,8 @@ export interface OpenButlerOptions {
   readonly collections?: readonly string[]
   /** Default data ID values (`{ instrument: 'HSC' }`). */
   readonly dataIdDefaults?: Readonly<Record<string, DataIdValue>>
+  /** Overrides of the repository's `objectCache` config for this butler (`{ enabled: false }`). */
+  readonly objectCache?: ObjectCacheOptions
 }
 
 /**
@@ -68,11 +71,14 @@ export async function createRepository(root: string, options: CreateRepositoryOp
   if ('path' in target && target.path !== ':memory:' && existsSync(target.path)) {
     throw new RepositoryError(`A registry database already exists at ${target.path}`)
   }
+  // The bucket of an object store must exist and its prefix be empty, before anything is made.
+  await checkDatastoreStorage(config.datastore)
   await mkdir(repo, { recursive: true })
   // Check every config section now, so a bad config never leaves a half-made repository.
   buildStorageClasses(config)
   new FormatterFactory({ config: config.datastore.formatters })
   new FileTemplates({ ...DEFAULT_FILE_TEMPLATES, ...config.datastore.templates })
+  new CompositesPolicy(config.datastore.composites)
   if ('path' in target) await mkdir(dirname(target.path), { recursive: true })
   const registry = await createSqlRegistry({ ...target, universe, create: true })
   await registry.close()
@@ -98,32 +104,29 @@ export async function openButler(location: string, options: OpenButlerOptions = 
     throw new RepositoryError(`The registry database of ${repo} is missing (${target.path})`)
   }
   const registry = await createSqlRegistry({ ...target, create: false })
-  const root = resolve(repo, expandRoot(config.datastore.root, repo))
-  const datastore = new FileDatastore({
-    root,
-    ...(config.datastore.name ? { name: config.datastore.name } : {}),
-    bridge: registry.datastoreBridge,
-    storageClasses,
-    formatters,
-    templates,
-    checksum: config.datastore.checksum,
-    fsync: config.datastore.fsync,
-    concurrency: config.datastore.concurrency,
-    ignore: [
-      REPO_CONFIG_FILE,
-      SQLITE_REGISTRY_FILE,
-      `${SQLITE_REGISTRY_FILE}-wal`,
-      `${SQLITE_REGISTRY_FILE}-shm`,
-      `${SQLITE_REGISTRY_FILE}-journal`,
-    ],
-  })
+  let datastore: ReturnType<typeof createDatastore>
+  try {
+    datastore = createDatastore(config.datastore, {
+      repo,
+      bridge: registry.datastoreBridge,
+      storageClasses,
+      formatters,
+      templates,
+    })
+  } catch (error) {
+    await registry.close()
+    throw error
+  }
   try {
     if (options.run) await registry.registerRun(options.run)
   } catch (error) {
     await registry.close()
     throw error
   }
-  return new DirectButler(registry, datastore, storageClasses, options)
+  return new DirectButler(registry, datastore, storageClasses, {
+    ...options,
+    objectCache: { ...config.objectCache, ...options.objectCache },
+  })
 }
 
 /** Reads a repository's config (for `butler config-dump`), with defaults filled in. */

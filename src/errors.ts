@@ -101,6 +101,15 @@ export const InputError = userError('input', 'InputError')
 export type InputError = InstanceType<typeof InputError>
 export const ReadParameterError = userError('read_parameter', 'ReadParameterError')
 export type ReadParameterError = InstanceType<typeof ReadParameterError>
+/** A stored file that is not what its format promises (truncated, corrupt, wrong kind); names the file. */
+export const CorruptArtifactError = userError('corrupt_artifact', 'CorruptArtifactError')
+export type CorruptArtifactError = InstanceType<typeof CorruptArtifactError>
+/** No converter turns an object of one storage class into another; names both. */
+export const StorageClassConversionError = userError(
+  'storage_class_conversion',
+  'StorageClassConversionError',
+)
+export type StorageClassConversionError = InstanceType<typeof StorageClassConversionError>
 /** A malformed or incompatible export file; the message names the entry. */
 export const ExportFileError = userError('export_file', 'ExportFileError')
 export type ExportFileError = InstanceType<typeof ExportFileError>

@@ -29,11 +29,36 @@ export { DatasetRef } from './datasets/dataset-ref.js'
 export { DatasetType, splitDatasetTypeName } from './datasets/dataset-type.js'
 export type { NdArray } from './datasets/ndarray.js'
 export { createNdArray, isNdArray } from './datasets/ndarray.js'
+export * from './datasets/provenance.js'
 export { StorageClass, StorageClassFactory } from './datasets/storage-class.js'
-export type { Datastore, TransferMode, VerifyProblem } from './datastore/datastore.js'
+export {
+  registerConverter,
+  registerStorageClassType,
+  type StorageClassConverter,
+  type StorageClassTypeBehaviour,
+} from './datasets/storage-class-type.js'
+export {
+  TABLE_METADATA,
+  type TableColumns,
+  type TableRow,
+  type TableSchemaDescription,
+  tableMetadata,
+  withTableMetadata,
+} from './datasets/table-types.js'
+export type {
+  ArtifactInfo,
+  Datastore,
+  DatastoreGetOptions,
+  FetchMode,
+  LocalArtifact,
+  TransferMode,
+  VerifyProblem,
+} from './datastore/datastore.js'
 export { TRANSFER_MODES } from './datastore/datastore.js'
+export { ObjectStoreDatastore } from './datastore/object-store/object-store-datastore.js'
 export * from './dimensions/index.js'
 export { DirectButler } from './direct/direct-butler.js'
+export { ObjectCache, type ObjectCacheOptions, type ObjectCacheStats } from './direct/object-cache.js'
 export type { TransferFromOptions } from './direct/transfer.js'
 export * from './errors.js'
 export {
@@ -43,6 +68,7 @@ export {
   parseExpression,
 } from './expression/index.js'
 export * from './geometry/index.js'
+export * from './images/index.js'
 export type { ExecuteOptions, QueryDriver, QueryRow } from './query/driver.js'
 export {
   type DataIdQueryOptions,

@@ -15,6 +15,7 @@ import { registerIngestFilesCommand } from './commands/ingest-files.js'
 import { registerPutCommand } from './commands/put.js'
 import { registerQueryCommands } from './commands/query.js'
 import { registerQueryDataIdsCommand } from './commands/query-data-ids.js'
+import { registerQueryProvenanceCommand } from './commands/query-provenance.js'
 import { registerRemoveCommands } from './commands/remove.js'
 import { registerTransferCommands } from './commands/transfer.js'
 import { registerVerifyCommand } from './commands/verify.js'
@@ -53,6 +54,7 @@ export function createProgram(): Command {
   registerDimensionRecordCommands(program)
   registerQueryCommands(program)
   registerQueryDataIdsCommand(program)
+  registerQueryProvenanceCommand(program)
   registerCollectionCommands(program)
   registerPutCommand(program)
   registerGetCommand(program)

@@ -8,75 +8,37 @@
  */
 
 import { parse as parseYaml } from 'yaml'
-import { ReadParameterError, StorageClassError, UnknownComponentError } from '../errors.js'
-import { isArrowSchema, isArrowTable, selectArrowColumns } from './arrow-table.js'
+import {
+  ReadParameterError,
+  StorageClassConversionError,
+  StorageClassError,
+  UnknownComponentError,
+} from '../errors.js'
 import { describeValue } from './describe-value.js'
-import { isNdArray, resolveRowSlice, sliceRows } from './ndarray.js'
+import './known-types.js'
+import {
+  isPlainObject,
+  type StorageClassTypeBehaviour,
+  storageClassConverter,
+  storageClassTypeBehaviour,
+  storageClassTypeNames,
+} from './storage-class-type.js'
 
-/** A built-in runtime type that a storage class can name. */
-export type StorageClassType =
-  | 'object'
-  | 'array'
-  | 'string'
-  | 'bytes'
-  | 'integer'
-  | 'number'
-  | 'ndarray'
-  | 'arrow-table'
-  | 'arrow-schema'
+/** Name of a registered runtime type (`object`, `ndarray`, `arrow-table`, `image`, ...). */
+export type StorageClassType = string
 
-/** What each built-in type knows: how to recognise it, compute derived components, apply parameters. */
-interface TypeBehaviour {
-  /** Human description for error messages. */
-  readonly description: string
-  readonly isInstance: (obj: unknown) => boolean
-  readonly derived?: Readonly<Record<string, (obj: never) => unknown>>
-  readonly parameters?: Readonly<Record<string, (obj: never, value: unknown) => unknown>>
-}
-
-function isPlainObject(obj: unknown): obj is Record<string, unknown> {
-  if (typeof obj !== 'object' || obj === null) return false
-  const proto = Object.getPrototypeOf(obj)
-  return proto === Object.prototype || proto === null
-}
-
-const TYPE_BEHAVIOURS: Readonly<Record<StorageClassType, TypeBehaviour>> = {
-  object: { description: 'a plain object', isInstance: isPlainObject },
-  array: { description: 'an array', isInstance: Array.isArray },
-  string: { description: 'a string', isInstance: (o) => typeof o === 'string' },
-  bytes: { description: 'a Uint8Array', isInstance: (o) => o instanceof Uint8Array },
-  integer: { description: 'an integer number', isInstance: Number.isInteger },
-  number: { description: 'a number', isInstance: (o) => typeof o === 'number' },
-  ndarray: {
-    description: 'an NdArray',
-    isInstance: isNdArray,
-    derived: {
-      shape: (a: { shape: readonly number[] }) => [...a.shape],
-      dtype: (a: { dtype: string }) => a.dtype,
-    },
-    parameters: {
-      slice: (a: Parameters<typeof sliceRows>[0], value: unknown) => {
-        const rows = a.shape[0]
-        if (rows === undefined) throw new ReadParameterError('Cannot slice rows of a 0-dimensional array')
-        return sliceRows(a, ...resolveRowSlice(value, rows))
-      },
-    },
-  },
-  'arrow-table': {
-    description: 'an apache-arrow Table',
-    isInstance: isArrowTable,
-    derived: {
-      columns: (t: Parameters<typeof selectArrowColumns>[0]) => t.schema.fields.map((f) => f.name),
-      rowcount: (t: Parameters<typeof selectArrowColumns>[0]) => t.numRows,
-      schema: (t: Parameters<typeof selectArrowColumns>[0]) => t.schema,
-    },
-    parameters: { columns: selectArrowColumns },
-  },
-  'arrow-schema': { description: 'an apache-arrow Schema', isInstance: isArrowSchema },
+function behaviourOf(type: string, owner: string): StorageClassTypeBehaviour {
+  const behaviour = storageClassTypeBehaviour(type)
+  if (!behaviour) {
+    throw new StorageClassError(
+      `Storage class '${owner}' has unknown type '${type}'; known types: ${storageClassTypeNames().join(', ')}`,
+    )
+  }
+  return behaviour
 }
 
 /** Every built-in type name a storage class may use. */
-export const STORAGE_CLASS_TYPES = Object.keys(TYPE_BEHAVIOURS) as readonly StorageClassType[]
+export const STORAGE_CLASS_TYPES: readonly StorageClassType[] = storageClassTypeNames()
 
 /** A storage class as written in config; `type` may be omitted when `inheritsFrom` supplies it. */
 export interface StorageClassDefinition {
@@ -88,6 +50,11 @@ export interface StorageClassDefinition {
   readonly components?: Readonly<Record<string, string>>
   /** Components computed from the whole object: name -> storage class name. */
   readonly derivedComponents?: Readonly<Record<string, string>>
+  /**
+   * Storage classes whose objects can be turned into this one: source storage class name -> name of
+   * a registered converter (see `registerConverter`).
+   */
+  readonly converters?: Readonly<Record<string, string>>
 }
 
 /** Everything needed to build a {@link StorageClass}. */
@@ -100,7 +67,7 @@ export interface StorageClassOptions extends StorageClassDefinition {
 export class StorageClass {
   /** Name, unique within a factory (`NumpyArray`). */
   readonly name: string
-  /** Built-in runtime type of instances. */
+  /** Runtime type of instances (see `storage-class-type.ts`). */
   readonly type: StorageClassType
   /** One-paragraph description. */
   readonly doc: string
@@ -112,13 +79,12 @@ export class StorageClass {
   readonly components: Readonly<Record<string, string>>
   /** Read-only components computed from the whole object: name -> storage class. */
   readonly derivedComponents: Readonly<Record<string, string>>
+  /** Source storage class name -> converter name, for objects that can be turned into this class. */
+  readonly converters: Readonly<Record<string, string>>
+  readonly #behaviour: StorageClassTypeBehaviour
 
   constructor(options: StorageClassOptions) {
-    if (!Object.hasOwn(TYPE_BEHAVIOURS, options.type)) {
-      throw new StorageClassError(
-        `Storage class '${options.name}' has unknown type '${options.type}'; known types: ${STORAGE_CLASS_TYPES.join(', ')}`,
-      )
-    }
+    this.#behaviour = behaviourOf(options.type, options.name)
     this.name = options.name
     this.type = options.type
     this.doc = options.doc ?? ''
@@ -126,6 +92,14 @@ export class StorageClass {
     this.parameters = Object.freeze([...(options.parameters ?? [])])
     this.components = Object.freeze({ ...options.components })
     this.derivedComponents = Object.freeze({ ...options.derivedComponents })
+    this.converters = Object.freeze({ ...options.converters })
+    for (const [source, converter] of Object.entries(this.converters)) {
+      if (!storageClassConverter(converter)) {
+        throw new StorageClassError(
+          `Storage class '${this.name}' names unknown converter '${converter}' (from '${source}')`,
+        )
+      }
+    }
   }
 
   /** True when this storage class has real components. */
@@ -135,12 +109,12 @@ export class StorageClass {
 
   /** Describes the expected runtime type for messages (`an NdArray`). */
   get typeDescription(): string {
-    return TYPE_BEHAVIOURS[this.type].description
+    return this.#behaviour.description
   }
 
   /** True when `obj` is an instance of this storage class's runtime type. */
   isInstance(obj: unknown): boolean {
-    return TYPE_BEHAVIOURS[this.type].isInstance(obj)
+    return this.#behaviour.isInstance(obj)
   }
 
   /** Throws `StorageClassError` naming the expected and actual type unless `obj` is an instance. */
@@ -164,14 +138,31 @@ export class StorageClass {
     }
   }
 
+  /** The storage class name of a real or derived component, or throws `UnknownComponentError`. */
+  componentClassName(name: string): string {
+    const target = Object.hasOwn(this.components, name)
+      ? this.components[name]
+      : Object.hasOwn(this.derivedComponents, name)
+        ? this.derivedComponents[name]
+        : undefined
+    if (target === undefined) {
+      const known = [...Object.keys(this.components), ...Object.keys(this.derivedComponents)]
+      throw new UnknownComponentError(
+        `Storage class '${this.name}' has no component '${name}' (components: ${known.length > 0 ? known.join(', ') : 'none'})`,
+      )
+    }
+    return target
+  }
+
   /** Returns a real or derived component of `obj`, throwing `UnknownComponentError` for other names. */
   getComponent(obj: unknown, name: string): unknown {
-    if (!Object.hasOwn(this.components, name) && !Object.hasOwn(this.derivedComponents, name)) {
-      throw new UnknownComponentError(`Storage class '${this.name}' has no component '${name}'`)
-    }
+    this.componentClassName(name)
     this.assertInstance(obj)
-    const builtIn = TYPE_BEHAVIOURS[this.type].derived?.[name]
-    if (builtIn) return builtIn(obj as never)
+    const derived = this.#behaviour.derived?.[name]
+    if (derived) return derived(obj)
+    if (this.#behaviour.getComponent && Object.hasOwn(this.components, name)) {
+      return this.#behaviour.getComponent(obj, name)
+    }
     // Like the reference's default delegate: a `get<Name>()` method, then a property.
     const target = obj as Record<string, unknown>
     const getter = target[`get${name.charAt(0).toUpperCase()}${name.slice(1)}`]
@@ -181,13 +172,38 @@ export class StorageClass {
   }
 
   /**
+   * Splits a composite into its real components (absent ones are left out), for writing them to
+   * separate files.
+   */
+  disassemble(obj: unknown): Record<string, unknown> {
+    this.assertInstance(obj)
+    const out: Record<string, unknown> = {}
+    for (const name of Object.keys(this.components)) {
+      const value = this.getComponent(obj, name)
+      if (value !== undefined && value !== null) out[name] = value
+    }
+    return out
+  }
+
+  /** Rebuilds a composite from its real components (see `StorageClassTypeBehaviour.assemble`). */
+  assemble(components: Readonly<Record<string, unknown>>): unknown {
+    const assemble = this.#behaviour.assemble
+    if (!assemble) {
+      throw new StorageClassError(`Storage class '${this.name}' (type ${this.type}) cannot be assembled`)
+    }
+    const obj = assemble(components)
+    this.assertInstance(obj, 'Assembled object')
+    return obj
+  }
+
+  /**
    * Applies read parameters in memory and returns the result (the input is never modified); used for
    * the parameters a formatter did not apply while reading.
    */
   handleParameters(obj: unknown, params: Readonly<Record<string, unknown>> | undefined): unknown {
     if (!params) return obj
     this.validateParameters(params)
-    const handlers = TYPE_BEHAVIOURS[this.type].parameters ?? {}
+    const handlers = this.#behaviour.parameters ?? {}
     let result = obj
     for (const [name, value] of Object.entries(params)) {
       if (value === undefined) continue
@@ -198,9 +214,14 @@ export class StorageClass {
         )
       }
       this.assertInstance(result)
-      result = handler(result as never, value)
+      result = handler(result, value)
     }
     return result
+  }
+
+  /** Approximate bytes held by an instance (for cache budgets). */
+  sizeOf(obj: unknown): number {
+    return this.#behaviour.sizeOf ? this.#behaviour.sizeOf(obj) : 64
   }
 
   /** Returns the config definition of this storage class (after inheritance). */
@@ -213,17 +234,19 @@ export class StorageClass {
       ...(Object.keys(this.derivedComponents).length > 0
         ? { derivedComponents: this.derivedComponents }
         : {}),
+      ...(Object.keys(this.converters).length > 0 ? { converters: this.converters } : {}),
     }
   }
 
-  /** True when both describe the same type, parameters and components (doc is ignored). */
+  /** True when both describe the same type, parameters, components and converters (doc is ignored). */
   equals(other: StorageClass): boolean {
     return (
       this.name === other.name &&
       this.type === other.type &&
       sameSet(this.parameters, other.parameters) &&
       sameRecord(this.components, other.components) &&
-      sameRecord(this.derivedComponents, other.derivedComponents)
+      sameRecord(this.derivedComponents, other.derivedComponents) &&
+      sameRecord(this.converters, other.converters)
     )
   }
 }
@@ -238,8 +261,16 @@ function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 }
 
 /** Keys of reference-implementation definitions that have no meaning here and are ignored. */
-const IGNORED_KEYS = new Set(['pytype', 'delegate', 'converters', 'converter'])
-const KNOWN_KEYS = new Set(['type', 'doc', 'inheritsFrom', 'parameters', 'components', 'derivedComponents'])
+const IGNORED_KEYS = new Set(['pytype', 'delegate', 'converter'])
+const KNOWN_KEYS = new Set([
+  'type',
+  'doc',
+  'inheritsFrom',
+  'parameters',
+  'components',
+  'derivedComponents',
+  'converters',
+])
 
 /** Registry of storage classes by name, filled from config. */
 export class StorageClassFactory {
@@ -304,6 +335,7 @@ export class StorageClassFactory {
         parameters: [...new Set([...(parent?.parameters ?? []), ...(definition.parameters ?? [])])],
         components: { ...parent?.components, ...definition.components },
         derivedComponents: { ...parent?.derivedComponents, ...definition.derivedComponents },
+        converters: { ...parent?.converters, ...definition.converters },
       })
       pending.delete(name)
       resolving.delete(name)
@@ -321,7 +353,74 @@ export class StorageClassFactory {
           )
         }
       }
+      for (const source of Object.keys(sc.converters)) {
+        if (!this.has(source)) {
+          throw new StorageClassError(
+            `Storage class '${name}' converts from unknown storage class '${source}'`,
+          )
+        }
+      }
     }
+  }
+
+  /**
+   * The converter that turns objects of `from` into `to`: identity when both have the same runtime
+   * type, else the one `to` declares for `from` or for a storage class `from` inherits from.
+   */
+  #converter(from: StorageClass, to: StorageClass): ((obj: unknown) => unknown) | undefined {
+    if (from.type === to.type) return (obj) => obj
+    for (let sc: StorageClass | undefined = from; sc; ) {
+      const name = to.converters[sc.name]
+      if (name) return storageClassConverter(name)
+      sc = sc.inheritsFrom && this.has(sc.inheritsFrom) ? this.get(sc.inheritsFrom) : undefined
+    }
+    return undefined
+  }
+
+  /** True when objects of storage class `from` can be returned as (or stored as) `to`. */
+  canConvert(from: StorageClass | string, to: StorageClass | string): boolean {
+    const src = typeof from === 'string' ? this.get(from) : from
+    const dst = typeof to === 'string' ? this.get(to) : to
+    return this.#converter(src, dst) !== undefined
+  }
+
+  /**
+   * Converts `obj`, an instance of `from`, into an instance of `to`; throws
+   * `StorageClassConversionError` naming both when no converter exists. The input is not modified.
+   */
+  async convert(obj: unknown, from: StorageClass | string, to: StorageClass | string): Promise<unknown> {
+    const src = typeof from === 'string' ? this.get(from) : from
+    const dst = typeof to === 'string' ? this.get(to) : to
+    const converter = this.#converter(src, dst)
+    if (!converter) {
+      const sources = Object.keys(dst.converters)
+      throw new StorageClassConversionError(
+        `Cannot convert storage class '${src.name}' to '${dst.name}'` +
+          (sources.length > 0 ? ` ('${dst.name}' converts from ${sources.join(', ')})` : ` (no converters)`),
+      )
+    }
+    const result = await converter(obj)
+    dst.assertInstance(result, `Converter from '${src.name}' to '${dst.name}': result`)
+    return result
+  }
+
+  /**
+   * Makes `obj` an instance of `to` for writing: returned as is when it already is one, else converted
+   * from the first storage class in `to.converters` it is an instance of. Throws `StorageClassError`
+   * (naming the expected type) when it is neither.
+   */
+  async coerceForWrite(obj: unknown, to: StorageClass | string, what = 'Object'): Promise<unknown> {
+    const dst = typeof to === 'string' ? this.get(to) : to
+    if (dst.isInstance(obj)) return obj
+    for (const source of Object.keys(dst.converters)) {
+      const src = this.get(source)
+      if (src.isInstance(obj)) return this.convert(obj, src, dst)
+    }
+    const sources = Object.keys(dst.converters)
+    throw new StorageClassError(
+      `${what} of type ${describeValue(obj)} is not ${dst.typeDescription} as storage class '${dst.name}' requires` +
+        (sources.length > 0 ? `, nor an instance of a class it converts from (${sources.join(', ')})` : ''),
+    )
   }
 
   /** Adds a storage class; re-registering an equal definition is a no-op, a different one an error. */
@@ -368,10 +467,10 @@ function checkDefinition(name: string, raw: unknown): StorageClassDefinition {
       throw new StorageClassError(`Storage class '${name}' has unknown key '${key}'`)
     }
   }
-  const { type, doc, inheritsFrom, parameters, components, derivedComponents } = raw
-  if (type !== undefined && !(typeof type === 'string' && Object.hasOwn(TYPE_BEHAVIOURS, type))) {
+  const { type, doc, inheritsFrom, parameters, components, derivedComponents, converters } = raw
+  if (type !== undefined && !(typeof type === 'string' && storageClassTypeBehaviour(type))) {
     throw new StorageClassError(
-      `Storage class '${name}' has unknown type ${JSON.stringify(type)}; known types: ${STORAGE_CLASS_TYPES.join(', ')}`,
+      `Storage class '${name}' has unknown type ${JSON.stringify(type)}; known types: ${storageClassTypeNames().join(', ')}`,
     )
   }
   if (doc !== undefined && typeof doc !== 'string')
@@ -394,5 +493,15 @@ function checkDefinition(name: string, raw: unknown): StorageClassDefinition {
     ...(derivedComponents === undefined
       ? {}
       : { derivedComponents: checkStringRecord(name, 'derivedComponents', derivedComponents) }),
+    ...(converters === undefined ? {} : { converters: ownConverters(name, converters) }),
   }
+}
+
+/**
+ * The converters of a definition. Entries of reference configs (a Python type mapped to a Python
+ * function, both dotted paths) mean nothing here and are skipped.
+ */
+function ownConverters(name: string, value: unknown): Record<string, string> {
+  const all = checkStringRecord(name, 'converters', value)
+  return Object.fromEntries(Object.entries(all).filter(([k, v]) => !k.includes('.') && !v.includes('.')))
 }

@@ -1,6 +1,7 @@
 /**
  * The datastore: where dataset artifacts live. This is the interface; `file/` stores files on a
- * local disk (object stores, in-memory and chained datastores come later).
+ * local disk, `object-store/` stores objects in an S3-compatible bucket (in-memory and chained
+ * datastores come later).
  */
 import type { DatasetRef } from '../datasets/dataset-ref.js'
 import type { UndoLog } from '../internal/undo-log.js'
@@ -11,6 +12,26 @@ export interface DatastoreGetOptions {
   readonly parameters?: Readonly<Record<string, unknown>>
   /** Verify the recorded checksum (when one was recorded) before decoding. */
   readonly verifyChecksum?: boolean
+  /**
+   * Storage class to return (default: the ref's dataset type's); the stored object is converted with
+   * the storage class converters, or `StorageClassConversionError` says it cannot be.
+   */
+  readonly storageClass?: string
+}
+
+/** Options of a write. */
+export interface DatastorePutOptions {
+  /**
+   * Provenance flattened to a dictionary (see `flattenProvenance`), embedded in the file where the
+   * format has a place for it (FITS header, Parquet metadata).
+   */
+  readonly provenance?: Readonly<Record<string, string | number>>
+}
+
+/** One dataset of a `putMany`. */
+export interface DatastorePutItem extends DatastorePutOptions {
+  readonly obj: unknown
+  readonly ref: DatasetRef
 }
 
 /** One problem found by `verify`. */
@@ -102,13 +123,30 @@ export interface ArtifactInfo {
   readonly component: string
   /** The recorded path: datastore-relative, absolute URI (`direct`), or with a `#zip-path=` fragment. */
   readonly path: string
-  /** Absolute local path of the file (the zip file for zip members). */
+  /**
+   * Where the stored file is: its absolute local path for local datastores (the zip file for zip
+   * members), its URI (`s3://bucket/key`) otherwise. Use `Datastore.fetchArtifact` or
+   * `Datastore.localArtifact` to get at the bytes, whatever the datastore.
+   */
   readonly absolutePath: string
   readonly formatter: string
   readonly storageClass: string
   readonly checksum: string | null
   readonly fileSize: number
 }
+
+/** A local file holding an artifact's bytes (a zip member's alone), readable until released. */
+export interface LocalArtifact {
+  /** Absolute local path. */
+  readonly path: string
+  /** True for a copy made for the caller (downloaded, extracted), false for the stored file itself. */
+  readonly isCopy: boolean
+  /** Lets the file go (a copy is removed); idempotent. */
+  release(): Promise<void>
+}
+
+/** How `Datastore.fetchArtifact` places an artifact: a copy, or a link where the datastore is local. */
+export type FetchMode = 'auto' | 'copy' | 'link' | 'hardlink' | 'symlink' | 'relsymlink'
 
 /** Stores and retrieves dataset artifacts keyed by resolved refs. */
 export interface Datastore {
@@ -119,9 +157,14 @@ export interface Datastore {
    * Writes one dataset. The artifact becomes visible atomically; its record goes to the registry
    * transaction in progress, and `undo` learns how to remove the artifact if that transaction fails.
    */
-  put(obj: unknown, ref: DatasetRef, undo: UndoLog): Promise<void>
+  put(obj: unknown, ref: DatasetRef, undo: UndoLog, options?: DatastorePutOptions): Promise<void>
   /** Writes many datasets with batched I/O (all or nothing). */
-  putMany(items: readonly { readonly obj: unknown; readonly ref: DatasetRef }[], undo: UndoLog): Promise<void>
+  putMany(items: readonly DatastorePutItem[], undo: UndoLog): Promise<void>
+  /**
+   * Writes one component (`ref` is a component ref) of a dataset stored one file per component; fails
+   * with `ConflictingDefinitionError` if the dataset is stored as one file or has that component.
+   */
+  putComponent(obj: unknown, ref: DatasetRef, undo: UndoLog, options?: DatastorePutOptions): Promise<void>
   /** Reads one dataset (or a component, when the ref's dataset type is a component). */
   get(ref: DatasetRef, options?: DatastoreGetOptions): Promise<unknown>
   /** Reads many datasets with batched record lookups and concurrent I/O. */
@@ -148,6 +191,23 @@ export interface Datastore {
    * each record points at its member (`<zip>#zip-path=<member>`); the placed zip is undone with `undo`.
    */
   ingestZip(zip: ZipDataset, options: { readonly transfer?: TransferMode }, undo: UndoLog): Promise<void>
+  /**
+   * Writes one artifact (as listed by `artifacts`; a zip member alone) to the local file `target`,
+   * replacing it: copied (`copy`, `auto`), or linked where the datastore is local. A mode the
+   * datastore cannot honour (a link to an object in a bucket) is an `InputError` naming it.
+   */
+  fetchArtifact(
+    artifact: ArtifactInfo,
+    target: string,
+    options?: { readonly transfer?: FetchMode },
+  ): Promise<void>
+  /**
+   * A local file with one artifact's bytes, for code that needs a path (zip writing, transfers): the
+   * stored file itself for local datastores, else a temporary copy. Release it when done.
+   */
+  localArtifact(artifact: ArtifactInfo): Promise<LocalArtifact>
+  /** Lets go of connections and caches (object stores); optional. */
+  close?(): Promise<void>
   /** Checks artifacts against records; with `repair`, removes leftovers of interrupted writes and deletes. */
   verify(options?: { readonly repair?: boolean; readonly checksums?: boolean }): Promise<VerifyProblem[]>
 }

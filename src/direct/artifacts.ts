@@ -2,11 +2,11 @@
  * Datasets' artifacts out of a repository and back in: `retrieveArtifacts` (files into a folder),
  * `retrieveArtifactsZip` (one zip with an index) and `ingestZip` (that zip into another repository).
  */
-import { copyFile, link, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import type { IngestZipOptions, RetrieveArtifactsOptions } from '../butler.js'
 import type { DatasetRef } from '../datasets/dataset-ref.js'
-import type { ArtifactInfo, TransferMode } from '../datastore/datastore.js'
+import type { ArtifactInfo, FetchMode, LocalArtifact, TransferMode } from '../datastore/datastore.js'
 import { localPathOf } from '../datastore/file/ingest.js'
 import { isStrictlyInside } from '../datastore/file/safe-path.js'
 import { readZipMember, splitZipPath, zipEntries } from '../datastore/file/zip-member.js'
@@ -15,6 +15,7 @@ import { ButlerError, ConflictingDefinitionError, InputError, PathEscapeError } 
 import {
   buildZipIndex,
   parseZipIndex,
+  provenanceOfZipIndex,
   recordFromJson,
   refsOfZipIndex,
   ZIP_INDEX_NAME,
@@ -79,9 +80,7 @@ export async function retrieveArtifacts(
   for (const [target, a] of byTarget) {
     await mkdir(dirname(target), { recursive: true })
     if (options.overwrite) await rm(target, { force: true })
-    const zip = splitZipPath(a.path)
-    if (zip) await writeFile(target, await readZipMember(a.absolutePath, zip.member, a.path))
-    else await placeFile(mode === 'auto' ? 'copy' : mode, a.absolutePath, target)
+    await butler.datastore.fetchArtifact(a, target, { transfer: mode as FetchMode })
     written.push(target)
     options.onProgress?.(1)
   }
@@ -113,34 +112,40 @@ export async function retrieveArtifactsZip(
   const kept = unique.filter((r) => zipped.has(r.id))
   const members: ZipArtifact[] = []
   const sources: { member: string; file: string | Buffer }[] = []
-  for (const { artifact: a, ids } of byPath.values()) {
-    const zip = splitZipPath(a.path)
-    const member = `${ids[0]}-${basename(zip?.member ?? localPathOf(a.path))}`
-    members.push({
-      member,
-      ids,
-      info: {
-        path: member,
-        formatter: a.formatter,
-        storage_class: a.storageClass,
-        component: null,
-        checksum: a.checksum,
-        file_size: a.fileSize,
-      },
-    })
-    sources.push({
-      member,
-      file: zip ? await readZipMember(a.absolutePath, zip.member, a.path) : a.absolutePath,
-    })
+  // Local files of the artifacts (the stored files themselves when the datastore is local).
+  const locals: LocalArtifact[] = []
+  try {
+    for (const { artifact: a, ids } of byPath.values()) {
+      const zip = splitZipPath(a.path)
+      const member = `${ids[0]}-${basename(zip?.member ?? localPathOf(a.path))}`
+      members.push({
+        member,
+        ids,
+        info: {
+          path: member,
+          formatter: a.formatter,
+          storage_class: a.storageClass,
+          component: null,
+          checksum: a.checksum,
+          file_size: a.fileSize,
+        },
+      })
+      const local = await butler.datastore.localArtifact(a)
+      locals.push(local)
+      sources.push({ member, file: local.path })
+    }
+    const provenance = await butler.registry.getProvenance(kept.map((r) => r.id))
+    const index = buildZipIndex(butler.universe, kept, members, await recordsOf(butler, kept), provenance)
+    await mkdir(destinationDir, { recursive: true })
+    const target = resolve(destinationDir, zipFileName(members.map((m) => m.member)))
+    if (!(options.overwrite ?? true) && (await exists(target))) {
+      throw new ConflictingDefinitionError(`Zip '${basename(target)}' already exists in the destination`)
+    }
+    await writeArtifactZip(target, sources, index)
+    return target
+  } finally {
+    for (const local of locals) await local.release()
   }
-  const index = buildZipIndex(butler.universe, kept, members, await recordsOf(butler, kept))
-  await mkdir(destinationDir, { recursive: true })
-  const target = resolve(destinationDir, zipFileName(members.map((m) => m.member)))
-  if (!(options.overwrite ?? true) && (await exists(target))) {
-    throw new ConflictingDefinitionError(`Zip '${basename(target)}' already exists in the destination`)
-  }
-  await writeArtifactZip(target, sources, index)
-  return target
 }
 
 /**
@@ -204,6 +209,12 @@ export async function ingestZip(
       await checkDataIds(butler, refs)
     }
     await butler.registry.importDatasets(refs)
+    const provenance = provenanceOfZipIndex(index)
+    const recorded = refs.flatMap((r) => {
+      const p = provenance.get(r.id)
+      return p ? [{ datasetId: r.id, provenance: p }] : []
+    })
+    if (recorded.length > 0) await butler.registry.insertProvenance(recorded)
     await butler.datastore.ingestZip({ path, name, members }, { transfer: options.transfer ?? 'auto' }, undo)
   })
   return refs
@@ -236,23 +247,5 @@ async function exists(path: string): Promise<boolean> {
     return true
   } catch {
     return false
-  }
-}
-
-/** Copies or links one file (retrieval). */
-async function placeFile(mode: TransferMode, source: string, target: string): Promise<void> {
-  switch (mode) {
-    case 'copy':
-      return copyFile(source, target)
-    case 'hardlink':
-      return link(source, target)
-    case 'link':
-      return link(source, target).catch(() => symlink(source, target))
-    case 'symlink':
-      return symlink(source, target)
-    case 'relsymlink':
-      return symlink(relative(dirname(target), source), target)
-    default:
-      throw new InputError(`Transfer mode '${mode}' cannot retrieve artifacts`)
   }
 }

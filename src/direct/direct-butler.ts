@@ -18,11 +18,13 @@ import type {
   PutItem,
   PutOptions,
   RetrieveArtifactsOptions,
+  WalkProvenanceOptions,
 } from '../butler.js'
 import { DatasetRef } from '../datasets/dataset-ref.js'
 import { type DatasetType, splitDatasetTypeName } from '../datasets/dataset-type.js'
+import { type DatasetProvenance, flattenProvenance, type ProvenanceGraph } from '../datasets/provenance.js'
 import type { StorageClassFactory } from '../datasets/storage-class.js'
-import type { Datastore, VerifyProblem } from '../datastore/datastore.js'
+import type { Datastore, DatastoreGetOptions, VerifyProblem } from '../datastore/datastore.js'
 import { DataCoordinate, type DataId } from '../dimensions/data-coordinate.js'
 import type { DataIdValue, DimensionRecord } from '../dimensions/dimension-record.js'
 import type { DimensionUniverse } from '../dimensions/dimension-universe.js'
@@ -60,6 +62,13 @@ import { ingestZip, retrieveArtifacts, retrieveArtifactsZip } from './artifacts.
 import { calibrationLookup } from './calibration-lookup.js'
 import { editCollectionChain, removeCollections, unlinkFromParents } from './collection-edits.js'
 import { ingest } from './ingest.js'
+import { ObjectCache, type ObjectCacheOptions } from './object-cache.js'
+import {
+  checkPutProvenance,
+  findDerived as findDerivedDatasets,
+  getProvenance as getDatasetProvenance,
+  walkProvenance as walkDatasetProvenance,
+} from './provenance.js'
 import { type TransferFromOptions, transferFrom } from './transfer.js'
 
 /** Options of a `DirectButler`. */
@@ -70,6 +79,8 @@ export interface DirectButlerOptions {
   readonly collections?: readonly string[] | undefined
   /** Default data ID values for governor dimensions (`{ instrument: 'HSC' }`). */
   readonly dataIdDefaults?: Readonly<Record<string, DataIdValue>> | undefined
+  /** Limits of the in-process cache of read objects (see `ObjectCache`). */
+  readonly objectCache?: ObjectCacheOptions | undefined
 }
 
 /** A dataset type resolved for a read: the parent type registered and the type to read as. */
@@ -89,6 +100,8 @@ export class DirectButler implements Butler {
   readonly run: string | undefined
   readonly collections: readonly string[]
   readonly dataIdDefaults: Readonly<Record<string, DataIdValue>>
+  /** Objects read recently, shared between callers (see `ObjectCache` for the mutation rule). */
+  readonly objectCache: ObjectCache
   private readonly undoScope = new AsyncLocalStorage<UndoLog>()
   private readonly knownRuns = new Set<string>()
 
@@ -104,6 +117,7 @@ export class DirectButler implements Butler {
     this.run = options.run
     this.collections = options.collections ?? (options.run ? [options.run] : [])
     this.dataIdDefaults = options.dataIdDefaults ?? {}
+    this.objectCache = new ObjectCache(options.objectCache)
   }
 
   get universe(): DimensionUniverse {
@@ -140,13 +154,21 @@ export class DirectButler implements Butler {
     dataId?: DataId,
     options: PutOptions = {},
   ): Promise<DatasetRef> {
+    const provenance = checkPutProvenance(options.provenance)
     if (datasetType instanceof DatasetRef) {
       const ref = datasetType
       return this.transaction(async () => {
         await this.registry.importDatasets([ref])
-        await this.datastore.put(obj, ref, this.undoScope.getStore()!)
+        if (provenance) await this.registry.insertProvenance([{ datasetId: ref.id, provenance }])
+        await this.datastore.put(obj, ref, this.undoScope.getStore()!, {
+          provenance: flattenProvenance(ref, provenance),
+        })
         return ref
       })
+    }
+    const typeName = typeof datasetType === 'string' ? datasetType : datasetType.name
+    if (splitDatasetTypeName(typeName)[1] !== undefined) {
+      return this.putComponent(obj, typeName, dataId, options)
     }
     const run = await this.ensureRun(options)
     const type = await this.resolveForWrite(datasetType)
@@ -156,13 +178,17 @@ export class DirectButler implements Butler {
     })
     return this.transaction(async () => {
       const [ref] = await this.registry.insertDatasets(type, run, [expanded], options.idGenerationMode)
-      await this.datastore.put(obj, ref!, this.undoScope.getStore()!)
+      if (provenance) await this.registry.insertProvenance([{ datasetId: ref!.id, provenance }])
+      await this.datastore.put(obj, ref!, this.undoScope.getStore()!, {
+        provenance: flattenProvenance(ref!, provenance),
+      })
       return ref!
     })
   }
 
   async putMany(items: readonly PutItem[], options: PutOptions = {}): Promise<DatasetRef[]> {
     if (items.length === 0) return []
+    const provenances = items.map((item) => checkPutProvenance(item.provenance ?? options.provenance))
     const run = await this.ensureRun(options)
     // Group by dataset type so each type's data IDs are expanded and inserted in one batch.
     const groups = new Map<string, { type: DatasetType; indices: number[]; dataIds: DataCoordinate[] }>()
@@ -196,8 +222,17 @@ export class DirectButler implements Butler {
           refs[g.indices[k]!] = ref
         })
       }
+      const recorded = refs.flatMap((ref, i) => {
+        const provenance = provenances[i]
+        return provenance ? [{ datasetId: ref.id, provenance }] : []
+      })
+      if (recorded.length > 0) await this.registry.insertProvenance(recorded)
       await this.datastore.putMany(
-        refs.map((ref, i) => ({ obj: items[i]!.obj, ref })),
+        refs.map((ref, i) => ({
+          obj: items[i]!.obj,
+          ref,
+          provenance: flattenProvenance(ref, provenances[i]),
+        })),
         this.undoScope.getStore()!,
       )
       return refs
@@ -243,7 +278,7 @@ export class DirectButler implements Butler {
     options: GetOptions = {},
   ): Promise<unknown> {
     const ref = await this.resolveRef(datasetType, dataId, options.collections, options.timespan)
-    return this.datastore.get(ref, readOptions(options))
+    return this.read(ref, options)
   }
 
   async getMany(items: readonly (GetItem | DatasetRef)[], options: GetOptions = {}): Promise<unknown[]> {
@@ -306,7 +341,7 @@ export class DirectButler implements Butler {
         refs[g.indices[k]!] = ref.replace({ datasetType: g.resolved.target })
       })
     }
-    return this.datastore.getMany(refs, readOptions(options))
+    return this.readMany(refs, options)
   }
 
   async getDeferred(
@@ -315,30 +350,28 @@ export class DirectButler implements Butler {
     options: GetOptions = {},
   ): Promise<DeferredDatasetHandle> {
     const ref = await this.resolveRef(datasetType, dataId, options.collections, options.timespan)
-    const datastore = this.datastore
     const storageClasses = this.storageClasses
+    const read = (target: DatasetRef, o: GetOptions) => this.read(target, o)
     return {
       ref,
       dataId: ref.dataId,
       async get(readOpts = {}) {
         let target = ref
         if (readOpts.component) {
-          const sc = storageClasses.get(ref.datasetType.storageClassName)
-          const componentClass = sc.components[readOpts.component] ?? sc.derivedComponents[readOpts.component]
-          if (!componentClass) {
+          if (ref.datasetType.component !== undefined) {
             throw new UnknownComponentError(
-              `Dataset type '${ref.datasetType.name}' has no component '${readOpts.component}'`,
+              `'${ref.datasetType.name}' is already a component; it has no component '${readOpts.component}'`,
             )
           }
-          target = ref.makeComponentRef(readOpts.component, componentClass)
+          const sc = storageClasses.get(ref.datasetType.storageClassName)
+          target = ref.makeComponentRef(readOpts.component, sc.componentClassName(readOpts.component))
         }
-        return datastore.get(target, {
-          ...(readOpts.parameters
-            ? { parameters: readOpts.parameters }
-            : options.parameters
-              ? { parameters: options.parameters }
-              : {}),
+        const { parameters, storageClass, cache } = { ...options, ...readOpts }
+        return read(target, {
           ...(options.verifyChecksum ? { verifyChecksum: true } : {}),
+          ...(parameters ? { parameters } : {}),
+          ...(storageClass ? { storageClass } : {}),
+          ...(cache === undefined ? {} : { cache }),
         })
       },
     }
@@ -533,8 +566,10 @@ export class DirectButler implements Butler {
     return this.registry.queryDatasetAssociations(datasetType, options)
   }
 
-  removeDatasetType(pattern: string | readonly string[]): Promise<string[]> {
-    return this.registry.removeDatasetType(pattern)
+  async removeDatasetType(pattern: string | readonly string[]): Promise<string[]> {
+    const removed = await this.registry.removeDatasetType(pattern)
+    if (removed.length > 0) this.objectCache.clear()
+    return removed
   }
 
   insertDimensionRecords(
@@ -589,6 +624,7 @@ export class DirectButler implements Butler {
       }
       await this.registry.removeRuns(names)
     })
+    this.objectCache.clear()
     for (const name of names) this.knownRuns.delete(name)
     await this.datastore.emptyTrash()
   }
@@ -601,6 +637,7 @@ export class DirectButler implements Butler {
       await this.datastore.trash(refs)
       if (purge) await this.registry.removeDatasets(refs)
     })
+    this.objectCache.forget(refs.map((r) => r.id))
     await this.datastore.emptyTrash()
   }
 
@@ -608,8 +645,12 @@ export class DirectButler implements Butler {
     return this.datastore.verify(options)
   }
 
-  close(): Promise<void> {
-    return this.registry.close()
+  async close(): Promise<void> {
+    try {
+      await this.datastore.close?.()
+    } finally {
+      await this.registry.close()
+    }
   }
 
   private runFor(options: { readonly run?: string | undefined }): string {
@@ -636,6 +677,95 @@ export class DirectButler implements Butler {
       )
     }
     return result
+  }
+
+  /**
+   * Stores one component of a composite (`calexp.wcs`): added to the dataset of that data ID in the
+   * run when it exists (it must be stored one file per component and lack that component), else a new
+   * dataset holding just this component. Returns the parent dataset's ref.
+   */
+  private async putComponent(
+    obj: unknown,
+    name: string,
+    dataId: DataId | undefined,
+    options: PutOptions,
+  ): Promise<DatasetRef> {
+    const [parentName, component] = splitDatasetTypeName(name) as [string, string]
+    const parent = await this.registry.getDatasetType(parentName)
+    const sc = this.storageClasses.get(parent.storageClassName)
+    const componentClass = sc.componentClassName(component)
+    if (!Object.hasOwn(sc.components, component)) {
+      throw new DatasetTypeError(
+        `'${name}' is a derived component (computed from the whole ${parentName}); it cannot be written`,
+      )
+    }
+    const run = await this.ensureRun(options)
+    const expanded = await this.registry.expandDataId(dataId ?? {}, {
+      dimensions: parent.dimensions,
+      defaults: this.dataIdDefaults,
+    })
+    return this.transaction(async () => {
+      const ref =
+        (await this.registry.findDataset(parent, expanded, [run])) ??
+        (await this.registry.insertDatasets(parent, run, [expanded], options.idGenerationMode))[0]!
+      // Provenance belongs to the dataset: recording the same again is a no-op, a different one a conflict.
+      const provenance = options.provenance
+      if (provenance) await this.registry.insertProvenance([{ datasetId: ref.id, provenance }])
+      await this.datastore.putComponent(
+        obj,
+        ref.makeComponentRef(component, componentClass),
+        this.undoScope.getStore()!,
+        { provenance: flattenProvenance(ref, provenance) },
+      )
+      this.objectCache.forget([ref.id])
+      return ref
+    })
+  }
+
+  /** Reads one resolved ref through the object cache (unless `options.cache` is false). */
+  private async read(ref: DatasetRef, options: GetOptions): Promise<unknown> {
+    const useCache = options.cache !== false && this.objectCache.enabled && !options.verifyChecksum
+    if (!useCache) return this.datastore.get(ref, readOptions(options))
+    const storageClass = options.storageClass ?? ref.datasetType.storageClassName
+    const key = ObjectCache.key(ref.id, ref.datasetType.component, storageClass, options.parameters)
+    const hit = this.objectCache.get(key)
+    if (hit !== undefined) return hit
+    const value = await this.datastore.get(ref, readOptions(options))
+    this.objectCache.set(key, ref.id, value, this.storageClasses.get(storageClass).sizeOf(value))
+    return value
+  }
+
+  /** Reads many resolved refs: cache hits from memory, the rest in one batched datastore read. */
+  private async readMany(refs: readonly DatasetRef[], options: GetOptions): Promise<unknown[]> {
+    const useCache = options.cache !== false && this.objectCache.enabled && !options.verifyChecksum
+    if (!useCache) return this.datastore.getMany(refs, readOptions(options))
+    const out: unknown[] = new Array(refs.length)
+    const keys = refs.map((ref) =>
+      ObjectCache.key(
+        ref.id,
+        ref.datasetType.component,
+        options.storageClass ?? ref.datasetType.storageClassName,
+        options.parameters,
+      ),
+    )
+    const missing: number[] = []
+    keys.forEach((key, i) => {
+      const hit = this.objectCache.get(key)
+      if (hit === undefined) missing.push(i)
+      else out[i] = hit
+    })
+    if (missing.length === 0) return out
+    const values = await this.datastore.getMany(
+      missing.map((i) => refs[i]!),
+      readOptions(options),
+    )
+    missing.forEach((i, k) => {
+      const ref = refs[i]!
+      const sc = this.storageClasses.get(options.storageClass ?? ref.datasetType.storageClassName)
+      out[i] = values[k]
+      this.objectCache.set(keys[i]!, ref.id, values[k], sc.sizeOf(values[k]))
+    })
+    return out
   }
 
   /** The registered dataset type for a write; a given definition must match the registered one. */
@@ -704,6 +834,21 @@ export class DirectButler implements Butler {
       }),
     }
   }
+
+  /** The provenance recorded for a dataset (by ref or UUID), or undefined (see `Butler.getProvenance`). */
+  getProvenance(ref: DatasetRef | string): Promise<DatasetProvenance | undefined> {
+    return getDatasetProvenance(this.registry, ref)
+  }
+
+  /** The ancestors of a dataset (see `walkProvenance` in provenance.ts). */
+  walkProvenance(ref: DatasetRef | string, options: WalkProvenanceOptions = {}): Promise<ProvenanceGraph> {
+    return walkDatasetProvenance(this.registry, ref, options)
+  }
+
+  /** The datasets recorded as made from this one. */
+  findDerived(ref: DatasetRef | string): Promise<DatasetRef[]> {
+    return findDerivedDatasets(this.registry, ref)
+  }
 }
 
 function notFound(
@@ -718,12 +863,10 @@ function notFound(
   )
 }
 
-function readOptions(options: GetOptions): {
-  parameters?: Readonly<Record<string, unknown>>
-  verifyChecksum?: boolean
-} {
+function readOptions(options: GetOptions): DatastoreGetOptions {
   return {
     ...(options.parameters ? { parameters: options.parameters } : {}),
     ...(options.verifyChecksum ? { verifyChecksum: true } : {}),
+    ...(options.storageClass ? { storageClass: options.storageClass } : {}),
   }
 }

@@ -3,13 +3,19 @@
  * and artifacts in one target transaction. The checks it shares with `ingestZip` (artifacts.ts) live
  * here too.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, isAbsolute, join } from 'node:path'
 import { DatasetRef } from '../datasets/dataset-ref.js'
 import { DatasetType } from '../datasets/dataset-type.js'
-import type { ArtifactInfo, FileDataset, TransferMode } from '../datastore/datastore.js'
-import { readZipMember, splitZipPath } from '../datastore/file/zip-member.js'
+import type {
+  ArtifactInfo,
+  Datastore,
+  FileDataset,
+  LocalArtifact,
+  TransferMode,
+} from '../datastore/datastore.js'
+import { splitZipPath } from '../datastore/file/zip-member.js'
 import { DataCoordinate } from '../dimensions/data-coordinate.js'
 import type { DimensionRecord } from '../dimensions/dimension-record.js'
 import type { DimensionUniverse } from '../dimensions/dimension-universe.js'
@@ -41,8 +47,9 @@ export interface TransferFromOptions {
 }
 
 /**
- * Copies datasets from `source` into `target`: same UUIDs and runs, artifacts transferred, all in one
- * target transaction. Datasets the target already has are skipped. Returns the refs transferred.
+ * Copies datasets from `source` into `target`: same UUIDs and runs, artifacts transferred, recorded
+ * provenance copied, all in one target transaction. Datasets the target already has are skipped.
+ * Returns the refs transferred.
  *
  * @example
  * const refs = await findRefs(source, { collections: ['HSC/raw/all'] })
@@ -74,6 +81,7 @@ export async function transferFrom(
   // Expanded data IDs (records attached) both check the records exist and fill file templates.
   if (!options.transferDimensions) refs = await expandRefs(target, refs)
   if (options.dryRun) return refs
+  const provenance = await source.registry.getProvenance(refs.map((r) => r.id))
   const scratch = await mkdtemp(join(tmpdir(), 'butler-transfer-'))
   try {
     await target.writeTransaction(async (undo) => {
@@ -84,7 +92,21 @@ export async function transferFrom(
         refs = await expandRefs(target, refs)
       }
       await target.registry.importDatasets(refs)
-      await ingestArtifacts(target, refs, artifacts, mode, scratch, undo, options.onProgress)
+      if (provenance.size > 0) {
+        await target.registry.insertProvenance(
+          [...provenance].map(([datasetId, p]) => ({ datasetId, provenance: p })),
+        )
+      }
+      await ingestArtifacts(
+        source.datastore,
+        target,
+        refs,
+        artifacts,
+        mode,
+        scratch,
+        undo,
+        options.onProgress,
+      )
     })
   } finally {
     await rm(scratch, { recursive: true, force: true })
@@ -221,8 +243,13 @@ export async function insertRecords(
   }
 }
 
-/** Places the source artifacts of the refs into the target datastore, keeping their relative paths. */
+/**
+ * Places the source artifacts of the refs into the target datastore, keeping their relative paths.
+ * Artifacts the source has on a local disk are transferred with `mode`; others (object stores) are
+ * fetched to temporary files and copied.
+ */
 async function ingestArtifacts(
+  from: Datastore,
   target: DirectButler,
   refs: readonly DatasetRef[],
   artifacts: ReadonlyMap<string, ArtifactInfo[]>,
@@ -243,61 +270,80 @@ async function ingestArtifacts(
       else files.set(a.path, { artifact: a, refs: [ref] })
     }
   }
-  const inRoot: { file: FileDataset; path: string; checksum: string | null }[] = []
-  const outside: { file: FileDataset; checksum: string | null }[] = []
-  for (const { artifact: a, refs: fileRefs } of files.values()) {
-    const zip = splitZipPath(a.path)
-    if (zip) {
-      // A member of a zip becomes a plain file at the target's template path.
-      const extracted = join(scratch, `${outside.length}-${basename(zip.member)}`)
-      await writeFile(extracted, await readZipMember(a.absolutePath, zip.member, a.path))
-      outside.push({
-        file: { path: extracted, refs: fileRefs, formatter: a.formatter },
-        checksum: a.checksum,
-      })
-    } else if (isAbsoluteRecord(a.path)) {
-      outside.push({
-        file: { path: a.absolutePath, refs: fileRefs, formatter: a.formatter },
-        checksum: a.checksum,
-      })
-    } else {
-      inRoot.push({
-        file: { path: a.absolutePath, refs: fileRefs, formatter: a.formatter },
-        path: a.path,
-        checksum: a.checksum,
-      })
+  const inRoot: { file: FileDataset; path: string; checksum: string | null; copy: boolean }[] = []
+  const locals: LocalArtifact[] = []
+  try {
+    const outside: { file: FileDataset; checksum: string | null }[] = []
+    for (const { artifact: a, refs: fileRefs } of files.values()) {
+      const zip = splitZipPath(a.path)
+      if (zip) {
+        // A member of a zip becomes a plain file at the target's template path.
+        const extracted = join(scratch, `${outside.length}-${basename(zip.member)}`)
+        await from.fetchArtifact(a, extracted)
+        outside.push({
+          file: { path: extracted, refs: fileRefs, formatter: a.formatter },
+          checksum: a.checksum,
+        })
+      } else if (isAbsoluteRecord(a.path)) {
+        outside.push({
+          file: { path: a.absolutePath, refs: fileRefs, formatter: a.formatter },
+          checksum: a.checksum,
+        })
+      } else {
+        const local = await from.localArtifact(a)
+        locals.push(local)
+        if (local.isCopy && !['auto', 'copy', 'move'].includes(mode)) {
+          throw new InputError(
+            `Transfer mode '${mode}' needs the source's artifacts on a local disk, but ${from.name} is not; use copy`,
+          )
+        }
+        inRoot.push({
+          file: { path: local.path, refs: fileRefs, formatter: a.formatter },
+          path: a.path,
+          checksum: a.checksum,
+          copy: local.isCopy,
+        })
+      }
     }
-  }
-  const transfer = mode === 'auto' ? 'copy' : mode
-  const progress = onProgress ? { onProgress } : {}
-  if (inRoot.length > 0) {
-    await target.datastore.ingest(
-      inRoot.map((f) => f.file),
-      {
-        transfer,
-        targetPaths: inRoot.map((f) => f.path),
-        checksums: inRoot.map((f) => f.checksum),
-        ...progress,
-      },
-      undo,
-    )
-  }
-  const direct = outside.filter((f) => !f.file.path.startsWith(scratch))
-  const extracted = outside.filter((f) => f.file.path.startsWith(scratch))
-  if (direct.length > 0) {
-    // Files the source stores by absolute URI stay where they are under `auto`.
-    await target.datastore.ingest(
-      direct.map((f) => f.file),
-      { transfer: mode === 'auto' ? 'direct' : mode, checksums: direct.map((f) => f.checksum), ...progress },
-      undo,
-    )
-  }
-  if (extracted.length > 0) {
-    await target.datastore.ingest(
-      extracted.map((f) => f.file),
-      { transfer: 'copy', checksums: extracted.map((f) => f.checksum), ...progress },
-      undo,
-    )
+    const transfer = mode === 'auto' ? 'copy' : mode
+    const progress = onProgress ? { onProgress } : {}
+    // Local files go with the mode asked for; fetched copies are copied.
+    for (const group of [inRoot.filter((f) => !f.copy), inRoot.filter((f) => f.copy)]) {
+      if (group.length === 0) continue
+      await target.datastore.ingest(
+        group.map((f) => f.file),
+        {
+          transfer: group[0]!.copy ? 'copy' : transfer,
+          targetPaths: group.map((f) => f.path),
+          checksums: group.map((f) => f.checksum),
+          ...progress,
+        },
+        undo,
+      )
+    }
+    const direct = outside.filter((f) => !f.file.path.startsWith(scratch))
+    const extracted = outside.filter((f) => f.file.path.startsWith(scratch))
+    if (direct.length > 0) {
+      // Files the source stores by absolute URI stay where they are under `auto`.
+      await target.datastore.ingest(
+        direct.map((f) => f.file),
+        {
+          transfer: mode === 'auto' ? 'direct' : mode,
+          checksums: direct.map((f) => f.checksum),
+          ...progress,
+        },
+        undo,
+      )
+    }
+    if (extracted.length > 0) {
+      await target.datastore.ingest(
+        extracted.map((f) => f.file),
+        { transfer: 'copy', checksums: extracted.map((f) => f.checksum), ...progress },
+        undo,
+      )
+    }
+  } finally {
+    for (const local of locals) await local.release()
   }
 }
 

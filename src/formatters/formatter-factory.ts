@@ -15,6 +15,7 @@ import { lookupConfig } from '../datasets/lookup-keys.js'
 import type { StorageClassFactory, StorageClassType } from '../datasets/storage-class.js'
 import { FormatterError } from '../errors.js'
 import { BytesFormatter } from './bytes-formatter.js'
+import { FitsFormatter } from './fits-formatter.js'
 import type { Formatter } from './formatter.js'
 import { JsonFormatter } from './json-formatter.js'
 import { NpyFormatter } from './npy-formatter.js'
@@ -57,6 +58,7 @@ export const BUILT_IN_FORMATTERS: Readonly<Record<string, FormatterCreator>> = {
     new BytesFormatter(typeof p.extension === 'string' ? { extension: p.extension } : {}),
   NpyFormatter: () => new NpyFormatter(),
   ParquetFormatter: () => new ParquetFormatter(),
+  FitsFormatter: () => new FitsFormatter(),
 }
 
 /** Reference (Python) formatter class names that read and write the same files as one of ours. */
@@ -67,6 +69,10 @@ export const REFERENCE_FORMATTER_ALIASES: Readonly<Record<string, string>> = {
   'lsst.daf.butler.formatters.yamlFormatter.YamlFormatter': 'YamlFormatter',
   'lsst.daf.butler.formatters.parquet.ParquetFormatter': 'ParquetFormatter',
   'lsst.daf.butler.formatters.parquetFormatter.ParquetFormatter': 'ParquetFormatter',
+  'lsst.obs.base.formatters.fitsExposure.FitsExposureFormatter': 'FitsFormatter',
+  'lsst.obs.base.formatters.fitsExposure.FitsImageFormatter': 'FitsFormatter',
+  'lsst.obs.base.formatters.fitsExposure.FitsMaskFormatter': 'FitsFormatter',
+  'lsst.obs.base.formatters.fitsExposure.FitsMaskedImageFormatter': 'FitsFormatter',
 }
 
 /** Built-in default formatter per storage class name. */
@@ -79,6 +85,10 @@ const DEFAULT_BY_STORAGE_CLASS: Readonly<Record<string, string>> = {
   float: 'JsonFormatter',
   NumpyArray: 'NpyFormatter',
   ArrowTable: 'ParquetFormatter',
+  // Parts of a disassembled Exposure that may hold NaN (JSON cannot), in YAML as the reference does.
+  ExposureSummaryStats: 'YamlFormatter',
+  VisitInfo: 'YamlFormatter',
+  PhotoCalib: 'YamlFormatter',
 }
 
 /** Built-in default formatter per runtime type, for storage classes not listed by name. */
@@ -91,6 +101,17 @@ const DEFAULT_BY_TYPE: Readonly<Partial<Record<StorageClassType, string>>> = {
   number: 'JsonFormatter',
   ndarray: 'NpyFormatter',
   'arrow-table': 'ParquetFormatter',
+  // Written as Parquet through a conversion to ArrowTable (see `Formatter.defaultStorageClass`).
+  'arrow-rows': 'ParquetFormatter',
+  'arrow-columns': 'ParquetFormatter',
+  // The image model, as FITS (see `fits-formatter.ts`).
+  image: 'FitsFormatter',
+  mask: 'FitsFormatter',
+  'masked-image': 'FitsFormatter',
+  exposure: 'FitsFormatter',
+  wcs: 'FitsFormatter',
+  psf: 'FitsFormatter',
+  'property-list': 'FitsFormatter',
 }
 
 interface ResolvedEntry {

@@ -10,6 +10,7 @@
 import { describeValue } from '../datasets/describe-value.js'
 import type { StorageClass, StorageClassType } from '../datasets/storage-class.js'
 import { FormatterError, StorageClassError } from '../errors.js'
+import type { ByteSource } from './byte-source.js'
 
 /** What a formatter is told when writing. */
 export interface FormatterWriteContext {
@@ -17,6 +18,12 @@ export interface FormatterWriteContext {
   readonly storageClass: StorageClass
   /** Write parameters from the formatters config (e.g. `{ compression: 'zstd' }`). */
   readonly writeParameters: Readonly<Record<string, unknown>>
+  /**
+   * Provenance of the dataset as a flat dictionary (`id`, `run`, `datasettype`, `dataid.<dim>`,
+   * `input.<n>.id`, ...; see `flattenProvenance`). Formats with a place for it (a FITS header, Parquet
+   * key-value metadata) embed it; the others ignore it.
+   */
+  readonly provenance?: Readonly<Record<string, string | number>>
 }
 
 /** What a formatter is told when reading. */
@@ -27,6 +34,22 @@ export interface FormatterReadContext {
   readonly readParameters: Readonly<Record<string, unknown>>
   /** Where the bytes came from, for error messages only (a repository-relative path, never secret). */
   readonly location?: string
+  /**
+   * When set, only this component of the stored composite is wanted (given only to formatters with
+   * `readsComponents`). The formatter returns just the component with `component: true`, the read
+   * parameters then applying to the component; or the whole object with `component` false and no
+   * parameter applied, and the caller extracts the component.
+   */
+  readonly component?: string
+}
+
+/** What a formatter's read returns. */
+export interface FormatterReadResult {
+  readonly value: unknown
+  /** Read parameters already applied to `value`; the caller applies the others in memory. */
+  readonly appliedParameters: readonly string[]
+  /** True when `value` is the requested `component` alone rather than the whole composite. */
+  readonly component?: boolean
 }
 
 /** Reads and writes one file format for one or more storage classes. */
@@ -37,13 +60,28 @@ export interface Formatter {
   readonly extension: string
   /** Extensions this formatter can read (ingest checks against these). */
   readonly supportedExtensions: readonly string[]
+  /**
+   * Runtime types of the storage classes it writes natively. With `defaultStorageClass`, objects of
+   * other storage classes that convert to that one are converted before writing (a list of rows is
+   * written as Parquet through `ArrowTable`), and the artifact is recorded under `defaultStorageClass`.
+   */
+  readonly storageClassTypes?: readonly string[]
+  /** Storage class objects are converted to before writing when their own type is not written natively. */
+  readonly defaultStorageClass?: string
+  /**
+   * True when `fromBytes`/`readFrom` honour `FormatterReadContext.component` (reading one component
+   * alone, with the read parameters applied to it). Others are given the whole object's context.
+   */
+  readonly readsComponents?: boolean
   /** Serialises; several chunks are written with writev without concatenation. */
   toBytes(obj: unknown, ctx: FormatterWriteContext): Promise<Uint8Array[]>
   /** Deserialises, applying read parameters it can handle natively; returns which it applied. */
-  fromBytes(
-    bytes: Uint8Array,
-    ctx: FormatterReadContext,
-  ): Promise<{ value: unknown; appliedParameters: readonly string[] }>
+  fromBytes(bytes: Uint8Array, ctx: FormatterReadContext): Promise<FormatterReadResult>
+  /**
+   * Optional: reads from random-access storage, fetching only the byte ranges needed (the columns of a
+   * Parquet file, the image rows under a `bbox`, one HDU). Datastores prefer it over `fromBytes`.
+   */
+  readFrom?(source: ByteSource, ctx: FormatterReadContext): Promise<FormatterReadResult>
 }
 
 /**

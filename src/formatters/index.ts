@@ -3,6 +3,13 @@
 export { BytesFormatter, type BytesFormatterOptions } from './bytes-formatter.js'
 export { DEFAULT_STORAGE_CLASSES_PATH, loadDefaultStorageClasses } from './default-storage-classes.js'
 export {
+  FITS_PROVENANCE_PREFIX,
+  FITS_STORAGE_CLASS_TYPES,
+  FitsFormatter,
+  readFitsProvenance,
+} from './fits-formatter.js'
+export { FitsHduScanner, RelabelledSource } from './fits-hdu-scanner.js'
+export {
   checkDecoded,
   checkWrite,
   decodeError,
@@ -22,6 +29,11 @@ export {
 } from './formatter-factory.js'
 export { JsonFormatter } from './json-formatter.js'
 export { encodeNpyHeader, NpyFormatter, npyDescr } from './npy-formatter.js'
-export { PARQUET_COMPRESSIONS, ParquetFormatter } from './parquet-formatter.js'
+export {
+  PARQUET_COMPRESSIONS,
+  PARQUET_PROVENANCE_PREFIX,
+  ParquetFormatter,
+  readParquetKeyValueMetadata,
+} from './parquet-formatter.js'
 export { TextFormatter } from './text-formatter.js'
 export { YamlFormatter } from './yaml-formatter.js'

@@ -6,6 +6,7 @@
 import type { DatasetIdGenerationMode } from '../datasets/dataset-id.js'
 import type { DatasetRef } from '../datasets/dataset-ref.js'
 import type { DatasetType } from '../datasets/dataset-type.js'
+import type { DatasetProvenance } from '../datasets/provenance.js'
 import type { DatastoreBridge } from '../datasets/stored-file-info.js'
 import type { DataCoordinate, DataId } from '../dimensions/data-coordinate.js'
 import type { DimensionGroup } from '../dimensions/dimension-group.js'
@@ -244,6 +245,28 @@ export interface Registry extends QueryDriver {
     datasetType: string,
     options?: DatasetAssociationQuery,
   ): Promise<DatasetAssociation[]>
+
+  /**
+   * Records the provenance of datasets of this registry, in bulk, inside the transaction in progress
+   * (if any). Inputs are stored as given (they need not be in this registry). A dataset that does
+   * not exist is a `DatasetNotFoundError`; one whose recorded provenance differs is a
+   * `ConflictingDefinitionError`; recording the same provenance again is a no-op. Removing a dataset
+   * removes its provenance (not the records of datasets that name it as an input).
+   */
+  insertProvenance(entries: readonly ProvenanceEntry[]): Promise<void>
+  /** Recorded provenance by dataset ID; datasets without any (raws, unknown IDs) are left out. */
+  getProvenance(datasetIds: readonly string[]): Promise<Map<string, DatasetProvenance>>
+  /**
+   * The datasets whose recorded inputs include each of these IDs ("what was made from X"), by input
+   * ID; IDs nothing was made from are left out.
+   */
+  findDerived(datasetIds: readonly string[]): Promise<Map<string, DatasetRef[]>>
+}
+
+/** One dataset's provenance for `Registry.insertProvenance`. */
+export interface ProvenanceEntry {
+  readonly datasetId: string
+  readonly provenance: DatasetProvenance
 }
 
 /** Options of `findDataset`. */

@@ -2,8 +2,8 @@
  * The files of exported datasets: one `dataset` record per stored file, and, with a transfer, the
  * file placed in the export directory at its repository path.
  */
-import { copyFile, link, mkdir, symlink } from 'node:fs/promises'
-import { dirname, relative, resolve } from 'node:path'
+import { mkdir } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import type { DatasetRef } from '../datasets/dataset-ref.js'
 import type { ArtifactInfo, Datastore } from '../datastore/datastore.js'
 import { InputError } from '../errors.js'
@@ -14,7 +14,7 @@ interface FileSlot {
   readonly ids: string[]
   readonly dataIds: Record<string, string | number>[]
   readonly formatter: string
-  readonly source: string
+  readonly artifact: ArtifactInfo
 }
 
 /**
@@ -46,14 +46,14 @@ export async function exportArtifacts(
     }
     let slot = byPath.get(artifact.path)
     if (!slot) {
-      slot = { ids: [], dataIds: [], formatter: artifact.formatter, source: artifact.absolutePath }
+      slot = { ids: [], dataIds: [], formatter: artifact.formatter, artifact }
       byPath.set(artifact.path, slot)
     }
     slot.ids.push(ref.id)
     slot.dataIds.push({ ...ref.dataId.required })
   }
   for (const [path, slot] of byPath) {
-    if (options.transfer) await place(slot.source, path, options)
+    if (options.transfer) await place(datastore, slot.artifact, path, options)
     out.push({ datasetIds: slot.ids, dataIds: slot.dataIds, path, formatter: slot.formatter })
     options.onProgress?.(slot.ids.length)
   }
@@ -61,7 +61,12 @@ export async function exportArtifacts(
 }
 
 /** Places one artifact under the export directory at its repository-relative path. */
-async function place(source: string, path: string, options: ExportOptions): Promise<void> {
+async function place(
+  datastore: Datastore,
+  artifact: ArtifactInfo,
+  path: string,
+  options: ExportOptions,
+): Promise<void> {
   if (path.includes('#') || /^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('/')) {
     throw new InputError(
       `Cannot transfer '${path}': only files stored inside the repository can be exported with a transfer`,
@@ -70,21 +75,9 @@ async function place(source: string, path: string, options: ExportOptions): Prom
   const target = resolve(options.directory!, path)
   try {
     await mkdir(dirname(target), { recursive: true })
-    switch (options.transfer) {
-      case 'copy':
-        await copyFile(source, target)
-        break
-      case 'link':
-      case 'hardlink':
-        await link(source, target)
-        break
-      case 'symlink':
-        await symlink(resolve(source), target)
-        break
-      case 'relsymlink':
-        await symlink(relative(dirname(target), resolve(source)), target)
-        break
-    }
+    // `link` is a hard link here, as it always was for exports.
+    const transfer = options.transfer === 'link' ? 'hardlink' : options.transfer
+    if (transfer) await datastore.fetchArtifact(artifact, target, { transfer })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new InputError(`'${path}' already exists in the export directory`, { cause: error })

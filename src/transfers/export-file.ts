@@ -2,6 +2,7 @@
  * The in-memory form of a repository export file (the reference's YAML format 1.0.2), independent of
  * the YAML text it is read from or written to.
  */
+import type { DatasetProvenance } from '../datasets/provenance.js'
 import type { Timespan } from '../time/timespan.js'
 
 /** The export format version this package writes. */
@@ -93,6 +94,16 @@ export type AssociationsEntry =
       readonly validityRanges: { readonly timespan: Timespan; readonly datasetIds: string[] }[]
     }
 
+/**
+ * A `provenance` entry (our extension of format 1.0.2, written only when exported datasets have
+ * provenance; the reference does not read it): how datasets of the file, or of the repository they
+ * are imported into, were made.
+ */
+export interface ProvenanceFileEntry {
+  readonly type: 'provenance'
+  readonly records: { readonly datasetId: string; readonly provenance: DatasetProvenance }[]
+}
+
 /** Any entry of the `data` list. */
 export type ExportEntry =
   | DimensionEntry
@@ -100,6 +111,7 @@ export type ExportEntry =
   | DatasetTypeEntry
   | DatasetEntry
   | AssociationsEntry
+  | ProvenanceFileEntry
 
 /** A whole export file. */
 export interface ExportFile {

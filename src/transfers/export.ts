@@ -1,6 +1,7 @@
 /**
  * Exporting repository content to an export file: datasets with their dataset types, RUNs, dimension
- * records and files; other dimension records; collections with their memberships and chains.
+ * records, files and provenance; other dimension records; collections with their memberships and
+ * chains.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
@@ -39,6 +40,11 @@ export interface ExportOptions {
   readonly transfer?: ExportTransferMode
   /** Called with the number of datasets whose file entries were written (and artifacts placed). */
   readonly onProgress?: (datasets: number) => void
+  /**
+   * Write the recorded provenance of exported datasets in a `provenance` entry (default true). The
+   * entry is our extension of the format: leave it out for files the reference must read.
+   */
+  readonly provenance?: boolean
 }
 
 interface CollectionSlot {
@@ -213,6 +219,17 @@ export class RepoExportContext {
           validityRanges: [...byTimespan.values()],
         })
       }
+    }
+    // Our extension of the format, written only when there is something to write.
+    const provenance =
+      this.options.provenance === false ? new Map() : await this.butler.registry.getProvenance([...exported])
+    if (provenance.size > 0) {
+      data.push({
+        type: 'provenance',
+        records: [...exported]
+          .filter((id) => provenance.has(id))
+          .map((id) => ({ datasetId: id, provenance: provenance.get(id)! })),
+      })
     }
     return {
       description: EXPORT_DESCRIPTION,

@@ -1,6 +1,6 @@
 /**
  * Importing an export file into a repository: records, dataset types, collections, datasets with
- * their UUIDs, their files, and TAGGED / CALIBRATION memberships, all in one transaction.
+ * their UUIDs, their files, TAGGED / CALIBRATION memberships and provenance, all in one transaction.
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
@@ -42,6 +42,8 @@ export interface ImportSummary {
   readonly datasets: number
   readonly files: number
   readonly associations: number
+  /** Datasets whose provenance the file records (our extension of the format). */
+  readonly provenance: number
   /** Notes for the user (migrations that could not be complete). */
   readonly warnings: readonly string[]
 }
@@ -142,6 +144,9 @@ export async function importFile(butler: DirectButler, options: ImportOptions): 
       )
       step(a.ids.length)
     }
+    for (const p of plan.provenance) {
+      await inEntry(p.label, () => butler.registry.insertProvenance(p.records))
+    }
     return count
   })
   return {
@@ -152,6 +157,7 @@ export async function importFile(butler: DirectButler, options: ImportOptions): 
     datasets: plan.datasets.reduce((n, d) => n + d.refs.length, 0),
     files: withFiles ? plan.datasets.reduce((n, d) => n + d.files.length, 0) : 0,
     associations: plan.associations.reduce((n, a) => n + a.ids.length, 0),
+    provenance: plan.provenance.reduce((n, p) => n + p.records.length, 0),
     warnings,
   }
 }

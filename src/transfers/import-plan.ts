@@ -8,6 +8,7 @@ import { isAbsolute, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DatasetRef } from '../datasets/dataset-ref.js'
 import { DatasetType } from '../datasets/dataset-type.js'
+import type { DatasetProvenance } from '../datasets/provenance.js'
 import { DataCoordinate } from '../dimensions/data-coordinate.js'
 import type { DimensionElement, RecordField } from '../dimensions/dimension-element.js'
 import { DimensionRecord, type RecordValue } from '../dimensions/dimension-record.js'
@@ -61,6 +62,12 @@ export interface PlannedAssociation {
   readonly timespan: Timespan | undefined
 }
 
+/** Provenance records of one `provenance` entry, for datasets of the file or the repository. */
+export interface PlannedProvenance {
+  readonly label: string
+  readonly records: readonly { readonly datasetId: string; readonly provenance: DatasetProvenance }[]
+}
+
 /** Everything an import writes, checked. */
 export interface ImportPlan {
   readonly datasetTypes: { readonly type: DatasetType; readonly label: string }[]
@@ -69,6 +76,8 @@ export interface ImportPlan {
   readonly records: PlannedRecords[]
   readonly datasets: PlannedDatasets[]
   readonly associations: PlannedAssociation[]
+  /** Provenance to record (our extension of the format), after the datasets. */
+  readonly provenance: PlannedProvenance[]
   /** Refs of datasets associated but not in the file, read from the repository. */
   readonly existingRefs: Map<string, DatasetRef>
 }
@@ -106,6 +115,7 @@ export async function planImport(
   const collections = new Map<string, PlannedCollection>()
   const datasetEntries: { entry: DatasetEntry; label: string }[] = []
   const associations: PlannedAssociation[] = []
+  const provenance: PlannedProvenance[] = []
 
   for (const [i, entry] of file.data.entries()) {
     const label = (entry.type === 'dimension' && entry.origin) || describeEntry(rawLabel(entry), i)
@@ -186,6 +196,9 @@ export async function planImport(
           }
         }
         break
+      case 'provenance':
+        provenance.push({ label, records: entry.records })
+        break
     }
   }
 
@@ -263,7 +276,13 @@ export async function planImport(
 
   // IDs already in the repository must be the same datasets.
   const existingRefs = new Map<string, DatasetRef>()
-  const wanted = [...new Set([...refById.keys(), ...associations.flatMap((a) => a.ids)])]
+  const wanted = [
+    ...new Set([
+      ...refById.keys(),
+      ...associations.flatMap((a) => a.ids),
+      ...provenance.flatMap((p) => p.records.map((r) => r.datasetId)),
+    ]),
+  ]
   for (let i = 0; i < wanted.length; i += 5000) {
     for (const ref of await registry.getDatasets(wanted.slice(i, i + 5000))) existingRefs.set(ref.id, ref)
   }
@@ -291,6 +310,18 @@ export async function planImport(
     }
   }
 
+  const described = new Map<string, string>()
+  for (const p of provenance) {
+    for (const [k, { datasetId }] of p.records.entries()) {
+      if (!refById.has(datasetId) && !existingRefs.has(datasetId))
+        fail(`${p.label}, records[${k}]`, `dataset ${datasetId} is neither in the file nor in the repository`)
+      const previous = described.get(datasetId)
+      if (previous)
+        fail(`${p.label}, records[${k}]`, `dataset ${datasetId} already has provenance in ${previous}`)
+      described.set(datasetId, `${p.label}, records[${k}]`)
+    }
+  }
+
   const records = [...recordsByElement.values()]
     .filter((slot) => !skip.has(slot.element.name))
     .sort((a, b) => a.element.index - b.element.index)
@@ -304,6 +335,7 @@ export async function planImport(
     records,
     datasets,
     associations,
+    provenance,
     existingRefs,
   }
 }
@@ -320,6 +352,8 @@ function rawLabel(entry: ExportFile['data'][number]): unknown {
       return { type: 'dataset', dataset_type: entry.datasetType, run: entry.run }
     case 'associations':
       return { type: 'associations', collection: entry.collection }
+    case 'provenance':
+      return { type: 'provenance' }
   }
 }
 

@@ -3,7 +3,8 @@
  * `ExportFileError` naming the entry (`data[12] (dimension 'visit')`) and what is wrong with it.
  */
 import { isMap, isSeq, parseDocument } from 'yaml'
-import { ExportFileError } from '../errors.js'
+import { DatasetProvenance } from '../datasets/provenance.js'
+import { DatasetTypeError, ExportFileError, InputError } from '../errors.js'
 import { Timespan } from '../time/timespan.js'
 import type {
   AssociationsEntry,
@@ -14,6 +15,7 @@ import type {
   ExportEntry,
   ExportFile,
   FileEntry,
+  ProvenanceFileEntry,
   RecordObject,
 } from './export-file.js'
 import {
@@ -110,6 +112,8 @@ export function describeEntry(raw: unknown, i: number): string {
       return `data[${i}] (dataset ${q(raw.dataset_type)} in run ${q(raw.run)})`
     case 'associations':
       return `data[${i}] (associations of ${q(raw.collection)})`
+    case 'provenance':
+      return `data[${i}] (provenance)`
     default:
       return `data[${i}]`
   }
@@ -140,9 +144,11 @@ function readEntry(raw: unknown, i: number): ExportEntry {
       return readDataset(raw, where)
     case 'associations':
       return readAssociations(raw, where)
+    case 'provenance':
+      return readProvenance(raw, where)
     default:
       return where.fail(
-        `unknown entry type ${show(raw.type)} (dimension, collection, run, dataset_type, dataset or associations)`,
+        `unknown entry type ${show(raw.type)} (dimension, collection, run, dataset_type, dataset, associations or provenance)`,
       )
   }
 }
@@ -309,5 +315,65 @@ function readAssociations(raw: Raw, where: Where): AssociationsEntry {
     }
     default:
       return where.fail(`collection_type must be TAGGED or CALIBRATION, not ${show(raw.collection_type)}`)
+  }
+}
+
+/** A `provenance` entry (our extension): records of dataset ID, task, quantum, extras and inputs. */
+function readProvenance(raw: Raw, where: Where): ProvenanceFileEntry {
+  allowKeys(raw, ['type', 'records'], where)
+  const seen = new Set<string>()
+  const records = list(raw, 'records', where).map((r, k) => {
+    const at: Where = where.at(`, records[${k}]`)
+    if (!isObject(r)) at.fail('a record must be a mapping with dataset_id and inputs')
+    allowKeys(r, ['dataset_id', 'task', 'quantum_id', 'extras', 'inputs'], at)
+    if (r.dataset_id === undefined) at.fail("missing 'dataset_id'")
+    const id = datasetId(r.dataset_id, at.at(' dataset_id'))
+    if (seen.has(id)) at.fail(`dataset ${id} has another provenance record in this entry`)
+    seen.add(id)
+    const inputs = r.inputs === undefined || r.inputs === null ? [] : list(r, 'inputs', at)
+    const provenance = inProvenance(at, () => {
+      const p = new DatasetProvenance({
+        task: r.task === undefined || r.task === null ? undefined : str(r, 'task', at),
+        quantumId:
+          r.quantum_id === undefined || r.quantum_id === null
+            ? undefined
+            : datasetId(r.quantum_id, at.at(' quantum_id')),
+        extras: r.extras === undefined || r.extras === null ? undefined : extras(r.extras, at.at(' extras')),
+      })
+      inputs.forEach((input, j) => {
+        const ia: Where = at.at(`, inputs[${j}]`)
+        if (!isObject(input)) ia.fail('an input must be a mapping with id, run and dataset_type')
+        allowKeys(input, ['id', 'run', 'dataset_type', 'extras'], ia)
+        if (input.id === undefined) ia.fail("missing 'id'")
+        const ref = {
+          id: datasetId(input.id, ia.at(' id')),
+          run: str(input, 'run', ia),
+          datasetType: str(input, 'dataset_type', ia),
+        }
+        const inputExtras =
+          input.extras === undefined || input.extras === null
+            ? undefined
+            : extras(input.extras, ia.at(' extras'))
+        inProvenance(ia, () => p.addInput(ref, inputExtras))
+      })
+      return p
+    })
+    return { datasetId: id, provenance }
+  })
+  return { type: 'provenance', records }
+}
+
+function extras(raw: unknown, where: Where): Record<string, string | number | boolean> {
+  if (!isObject(raw)) where.fail('must be a mapping of keys to values')
+  return raw as Record<string, string | number | boolean>
+}
+
+/** Runs `fn`; an `InputError` (bad provenance value) becomes an `ExportFileError` naming the entry. */
+function inProvenance<T>(where: Where, fn: () => T): T {
+  try {
+    return fn()
+  } catch (error) {
+    if (error instanceof InputError || error instanceof DatasetTypeError) return where.fail(error.message)
+    throw error
   }
 }

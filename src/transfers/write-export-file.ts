@@ -3,6 +3,7 @@
  * writer (format 1.0.2), readable by the reference.
  */
 import { stringify } from 'yaml'
+import type { DatasetProvenance } from '../datasets/provenance.js'
 import type { ExportEntry, ExportFile, RecordObject } from './export-file.js'
 import { EXPORT_YAML_OPTIONS, TaggedRegion, TaggedTime, TaggedUuid } from './yaml-tags.js'
 
@@ -85,7 +86,31 @@ function entryToYaml(entry: ExportEntry): Record<string, unknown> {
           dataset_ids: r.datasetIds.map((id) => new TaggedUuid(id)),
         })),
       }
+    case 'provenance':
+      return { type: 'provenance', records: entry.records.map(provenanceToYaml) }
   }
+}
+
+/** One dataset's provenance: the wire form in snake_case, UUIDs tagged, empty fields left out. */
+function provenanceToYaml(record: {
+  datasetId: string
+  provenance: DatasetProvenance
+}): Record<string, unknown> {
+  const p = record.provenance
+  const out: Record<string, unknown> = { dataset_id: new TaggedUuid(record.datasetId) }
+  if (p.task !== undefined) out.task = p.task
+  if (p.quantumId !== undefined) out.quantum_id = new TaggedUuid(p.quantumId)
+  if (Object.keys(p.extras).length > 0) out.extras = { ...p.extras }
+  out.inputs = p.inputs.map((input) => {
+    const extras = p.inputExtras.get(input.id)
+    return {
+      id: new TaggedUuid(input.id),
+      run: input.run,
+      dataset_type: input.datasetType,
+      ...(extras && Object.keys(extras).length > 0 ? { extras: { ...extras } } : {}),
+    }
+  })
+  return out
 }
 
 function recordToYaml(record: RecordObject): Record<string, unknown> {

@@ -6,10 +6,11 @@ import { z } from 'zod'
 import { DATASET_ID_NAMESPACE, isUuid, uuid5 } from '../datasets/dataset-id.js'
 import { DatasetRef } from '../datasets/dataset-ref.js'
 import { DatasetType } from '../datasets/dataset-type.js'
+import { DatasetProvenance, type SerializedDatasetProvenance } from '../datasets/provenance.js'
 import { DataCoordinate } from '../dimensions/data-coordinate.js'
 import type { DimensionRecord } from '../dimensions/dimension-record.js'
 import type { DimensionUniverse } from '../dimensions/dimension-universe.js'
-import { InputError } from '../errors.js'
+import { ButlerUserError, InputError } from '../errors.js'
 import { Timespan } from '../time/timespan.js'
 
 /** Name of the index member inside the zip. */
@@ -62,6 +63,8 @@ const zipIndexSchema = z.object({
       ids: z.array(z.string()).min(1),
     }),
   ),
+  /** Our extension: recorded provenance of the zipped datasets, by UUID (checked by `parseZipIndex`). */
+  provenance: z.record(z.string(), z.custom<SerializedDatasetProvenance>()).optional(),
 })
 
 /** The parsed index (wire form, snake_case as in the reference). */
@@ -83,6 +86,7 @@ export function buildZipIndex(
   refs: readonly DatasetRef[],
   artifacts: readonly ZipArtifact[],
   records?: ReadonlyMap<string, readonly DimensionRecord[]>,
+  provenance?: ReadonlyMap<string, DatasetProvenance>,
 ): ZipIndex {
   const datasetTypes: ZipIndex['refs']['dataset_types'] = {}
   const compact: ZipIndex['refs']['compact_refs'] = {}
@@ -114,6 +118,9 @@ export function buildZipIndex(
       ...(dimensionRecords ? { dimension_records: dimensionRecords } : {}),
     },
     artifact_map: artifactMap,
+    ...(provenance && provenance.size > 0
+      ? { provenance: Object.fromEntries([...provenance].map(([id, p]) => [id, p.toJSON()])) }
+      : {}),
   }
 }
 
@@ -157,7 +164,29 @@ export function parseZipIndex(text: string, source = ZIP_INDEX_NAME): ZipIndex {
   }
   const missing = Object.keys(index.refs.compact_refs).find((id) => !seen.has(id))
   if (missing) throw new InputError(`${source}: dataset ${missing} has no artifact in artifact_map`)
+  provenanceOfZipIndex(index, source)
   return index
+}
+
+/** The recorded provenance of an index's datasets, by UUID (`InputError` naming a bad record). */
+export function provenanceOfZipIndex(
+  index: ZipIndex,
+  source = ZIP_INDEX_NAME,
+): Map<string, DatasetProvenance> {
+  const out = new Map<string, DatasetProvenance>()
+  for (const [id, json] of Object.entries(index.provenance ?? {})) {
+    if (!index.refs.compact_refs[id]) {
+      throw new InputError(`${source}: provenance of dataset ${id}, which is not in compact_refs`)
+    }
+    try {
+      out.set(id, DatasetProvenance.fromJSON(json))
+    } catch (error) {
+      if (error instanceof ButlerUserError)
+        throw new InputError(`${source}: provenance of ${id}: ${error.message}`)
+      throw error
+    }
+  }
+  return out
 }
 
 /** Rebuilds the refs of an index in a universe (the index's universe must be compatible). */

@@ -130,10 +130,10 @@ describe('StorageClass', () => {
 describe('StorageClassFactory', () => {
   it('names the unknown class in get()', () => {
     assert.throws(
-      () => factory.get('Exposure'),
-      (e: Error) => e instanceof StorageClassError && /'Exposure'/.test(e.message),
+      () => factory.get('NoSuchClass'),
+      (e: Error) => e instanceof StorageClassError && /'NoSuchClass'/.test(e.message),
     )
-    assert.ok(factory.has('Text') && !factory.has('Exposure'))
+    assert.ok(factory.has('Text') && !factory.has('NoSuchClass'))
     assert.ok(factory.names().includes('NumpyArray'))
   })
 

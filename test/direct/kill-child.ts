@@ -1,7 +1,8 @@
 /**
  * Child process of the kill test: writes datasets as fast as it can until it is killed.
  *
- * argv: repository, run, seed. Prints "ready" once the butler is open.
+ * argv: repository, run, seed. Prints "ready" once the butler is open and "wrote" after its first
+ * committed write.
  */
 import { createNdArray } from '../../src/datasets/ndarray.js'
 import { openButler } from '../../src/index.js'
@@ -13,7 +14,12 @@ process.stdout.write('ready\n')
 let seed = Number(seedText)
 const ids = killTestDataIds()
 let i = 0
+let announced = false
 for (;;) {
+  if (i > 0 && !announced) {
+    process.stdout.write('wrote\n')
+    announced = true
+  }
   seed = (seed * 1103515245 + 12345) % 2147483648
   if (seed % 3 === 0) {
     // A batch of 1 to 20 dicts through putMany.

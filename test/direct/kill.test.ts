@@ -76,11 +76,14 @@ for (const backend of testBackends()) {
           stderr += d
         })
         const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+        // The last round waits for a first committed write, so that a loaded machine (where every earlier
+        // kill may land before the first commit) still checks some datasets.
+        const awaited = round === KILLS - 1 ? 'wrote' : 'ready'
         await new Promise<void>((resolve, reject) => {
           child.stdout.on('data', (d: Buffer) => {
-            if (d.toString().includes('ready')) resolve()
+            if (d.toString().includes(awaited)) resolve()
           })
-          child.on('exit', () => reject(new Error(`child exited before it was ready: ${stderr}`)))
+          child.on('exit', () => reject(new Error(`child exited before it was ${awaited}: ${stderr}`)))
         })
         // Kill somewhere in the first ~150 ms of writing, at a different moment each round.
         await new Promise((r) => setTimeout(r, 1 + ((round * 37) % 150)))

@@ -15,7 +15,12 @@ import {
   Utf8,
   vectorFromArray,
 } from 'apache-arrow'
-import { FormatterError, ReadParameterError, StorageClassError } from '../../src/errors.js'
+import {
+  CorruptArtifactError,
+  FormatterError,
+  ReadParameterError,
+  StorageClassError,
+} from '../../src/errors.js'
 import { loadDefaultStorageClasses } from '../../src/formatters/default-storage-classes.js'
 import { readWithParameters } from '../../src/formatters/formatter.js'
 import { ParquetFormatter } from '../../src/formatters/parquet-formatter.js'
@@ -127,7 +132,7 @@ describe('ParquetFormatter', () => {
     )
   })
 
-  it('reports corrupt files as FormatterError and wrong objects as StorageClassError', async () => {
+  it('reports corrupt files as CorruptArtifactError and wrong objects as StorageClassError', async () => {
     const [bytes] = await parquet.toBytes(sampleTable(), { storageClass, writeParameters: {} })
     for (const bad of [
       new TextEncoder().encode('PAR1 not really'),
@@ -137,7 +142,7 @@ describe('ParquetFormatter', () => {
       await assert.rejects(
         parquet.fromBytes(bad, { storageClass, readParameters: {}, location: 'r/t.parq' }),
         (e: Error) =>
-          e instanceof FormatterError && /ParquetFormatter cannot read r\/t\.parq: ./.test(e.message),
+          e instanceof CorruptArtifactError && /ParquetFormatter cannot read r\/t\.parq: ./.test(e.message),
       )
     }
     await assert.rejects(

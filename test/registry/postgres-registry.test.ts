@@ -153,6 +153,64 @@ describe('PostgreSQL registry connection', () => {
     }
   })
 
+  it('bulk-inserts into the char(36) dataset ID columns of schema 3.0.0 registries without truncating', {
+    skip,
+  }, async () => {
+    const schema = freshSchema()
+    const registry = await createSqlRegistry({ url, schema, create: true })
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      await insertCameraRecords(registry, { detectors: ids(100, 1) })
+      const raw = new DatasetType(
+        'raw',
+        registry.universe.group(['instrument', 'detector']),
+        'StructuredDataDict',
+      )
+      await registry.registerDatasetType(raw)
+      await registry.registerRun('run')
+      // Give every dataset ID column the 3.0.0 type (foreign keys between them dropped first: this
+      // test is about the inserter's array casts).
+      await client.query(`set search_path to "${schema}"`)
+      const { rows: fks } = await client.query(
+        `select table_name, constraint_name from information_schema.table_constraints
+         where table_schema = $1 and constraint_type = 'FOREIGN KEY'`,
+        [schema],
+      )
+      for (const fk of fks) {
+        await client.query(`alter table "${fk.table_name}" drop constraint "${fk.constraint_name}"`)
+      }
+      const { rows: columns } = await client.query(
+        `select table_name, column_name from information_schema.columns
+         where table_schema = $1 and data_type = 'uuid'`,
+        [schema],
+      )
+      assert.ok(columns.length > 0)
+      for (const c of columns) {
+        await client.query(
+          `alter table "${c.table_name}" alter column "${c.column_name}" type char(36) using "${c.column_name}"::text`,
+        )
+      }
+      const again = await createSqlRegistry({ url, schema, create: false })
+      try {
+        // 100 rows take the bulk (unnest) path of the inserter.
+        const refs = await again.insertDatasets(
+          raw,
+          'run',
+          ids(100, 1).map((d) => DataCoordinate.fromRequiredValues(raw.dimensions, ['HSC', d])),
+        )
+        const { rows } = await client.query('select id from dataset')
+        assert.deepEqual(rows.map((r) => (r.id as string).trim()).sort(), refs.map((r) => r.id).sort())
+        assert.equal((await again.getDatasets(refs.map((r) => r.id))).length, 100)
+      } finally {
+        await again.close()
+      }
+    } finally {
+      await client.end()
+      await registry.close()
+    }
+  })
+
   it('creates and opens a repository whose registry is on the server, without writing the password', {
     skip,
   }, async () => {

@@ -15,6 +15,9 @@ interface CreateOptions {
   readonly override?: boolean
   readonly db?: string
   readonly namespace?: string
+  readonly datastoreRoot?: string
+  readonly s3Endpoint?: string
+  readonly s3Region?: string
 }
 
 /** Adds `create` to the program. */
@@ -25,7 +28,10 @@ export function registerCreateCommand(program: Command): void {
     .description(
       'Create an empty repository at REPO: write butler.yaml and create the registry database (a SQLite ' +
         'file in REPO, or tables on a PostgreSQL server with --db; a password is never written into ' +
-        'butler.yaml: give it through PGPASSWORD or ~/.pgpass to open the repository later).',
+        'butler.yaml: give it through PGPASSWORD or ~/.pgpass to open the repository later). With ' +
+        '--datastore-root s3://bucket/prefix, artifacts go to an S3-compatible object store (the bucket ' +
+        'must exist; credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile and ' +
+        'are never written into butler.yaml) while the registry stays in REPO or on PostgreSQL.',
     )
     .addHelpText(
       'after',
@@ -33,6 +39,7 @@ export function registerCreateCommand(program: Command): void {
         'butler create ./repo',
         'butler create ./repo --seed-config seed.yaml',
         'butler create ./repo --db postgresql://me@dbhost:5432/butler --namespace main',
+        'butler create ./repo --datastore-root s3://my-bucket/repo --s3-endpoint http://127.0.0.1:9000',
       ),
     )
     .argument('<REPO>', 'folder of the new repository (created if missing)')
@@ -41,9 +48,15 @@ export function registerCreateCommand(program: Command): void {
     .option('--db <URL>', 'registry database URL (postgresql://user@host:port/db); default: SQLite in REPO')
     .option('--namespace <NAME>', 'PostgreSQL schema holding the registry tables (created if missing)')
     .option('--override', 'replace an existing butler.yaml (the registry database must not exist yet)')
+    .option(
+      '--datastore-root <ROOT>',
+      'where artifacts go: a folder (default: REPO), or s3://bucket/prefix for an object store',
+    )
+    .option('--s3-endpoint <URL>', 'endpoint of an S3-compatible server (default: AWS)')
+    .option('--s3-region <REGION>', 'region of the bucket (default: us-east-1)')
     .action(async (repo: string, options: CreateOptions) => {
       const seed = options.seedConfig ? await readSeedConfig(options.seedConfig) : undefined
-      const config = withRegistry(seed, options)
+      const config = withDatastore(withRegistry(seed, options), options)
       const dimensionConfig = options.dimensionConfig
         ? (await readInputFile(options.dimensionConfig)).toString('utf8')
         : undefined
@@ -69,6 +82,26 @@ function withRegistry(
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   }
   return { ...seed, registry }
+}
+
+/** The config with `--datastore-root` and the S3 options written over its `datastore` keys. */
+function withDatastore(
+  config: Record<string, unknown> | undefined,
+  options: CreateOptions,
+): Record<string, unknown> | undefined {
+  const { datastoreRoot: root, s3Endpoint: endpoint, s3Region: region } = options
+  if (root === undefined && endpoint === undefined && region === undefined) return config
+  const base = config?.datastore
+  const datastore: Record<string, unknown> = {
+    ...(base !== null && typeof base === 'object' && !Array.isArray(base) ? base : {}),
+  }
+  if (root !== undefined) {
+    datastore.root = root
+    datastore.cls = /^s3:\/\//i.test(root) ? 'ObjectStoreDatastore' : 'FileDatastore'
+  }
+  if (endpoint !== undefined) datastore.endpoint = endpoint
+  if (region !== undefined) datastore.region = region
+  return { ...config, datastore }
 }
 
 async function readSeedConfig(path: string): Promise<Record<string, unknown>> {

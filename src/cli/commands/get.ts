@@ -13,6 +13,7 @@ interface GetOptions {
   readonly dataId?: Record<string, string>
   readonly parameter?: Record<string, unknown>
   readonly output?: string
+  readonly storageClass?: string
 }
 
 /** Adds `get` to the program. */
@@ -32,6 +33,7 @@ export function registerGetCommand(program: Command): void {
         'butler get ./repo calexp -c u/me/run1 -d instrument=HSC,visit=903334,detector=16 -o calexp.npy',
         `butler get ./repo catalog -c run1 -d instrument=HSC,visit=1 -p 'columns=["ra","dec"]'`,
         'butler get ./repo calexp.shape -c u/me/run1 -d instrument=HSC,visit=903334,detector=16',
+        'butler get ./repo catalog -c run1 -d instrument=HSC,visit=1 --storage-class ArrowRows -o rows.json',
       ),
     )
     .argument('<REPO>', 'repository folder')
@@ -43,6 +45,10 @@ export function registerGetCommand(program: Command): void {
       'read parameter, value as JSON (repeatable): columns, slice, ...',
       collectParameter,
     )
+    .option(
+      '--storage-class <NAME>',
+      'return the dataset as this storage class, converted (e.g. ArrowRows for an ArrowTable)',
+    )
     .option('-o, --output <FILE>', 'write to FILE instead of stdout')
     .action(async (repo: string, datasetTypeName: string, options: GetOptions) => {
       await withButler(repo, async (butler) => {
@@ -51,12 +57,13 @@ export function registerGetCommand(program: Command): void {
         const value = await butler.get(datasetTypeName, dataId, {
           collections: splitList(options.collections),
           ...(options.parameter ? { parameters: options.parameter } : {}),
+          ...(options.storageClass ? { storageClass: options.storageClass } : {}),
         })
         if (options.output) {
           await writeObjectFile(
             options.output,
             value,
-            butler.storageClasses.get(datasetType.storageClassName),
+            butler.storageClasses.get(options.storageClass ?? datasetType.storageClassName),
           )
           printLines(`Wrote ${datasetTypeName} to ${options.output}`)
         } else {

@@ -35,6 +35,8 @@ interface ExportCliOptions {
   readonly directory?: string
   readonly transfer?: ExportTransferMode
   readonly json?: boolean
+  /** False with --no-provenance. */
+  readonly provenance: boolean
 }
 
 /** Adds `import` and `export` to the program. */
@@ -100,7 +102,8 @@ export function registerImportExportCommands(program: Command): void {
           printLines(
             `Imported ${summary.recordsInserted} new of ${summary.records} dimension records, ` +
               `${summary.datasetTypes} dataset types, ${summary.collections} collections, ` +
-              `${summary.datasets} datasets (${summary.files} files), ${summary.associations} memberships`,
+              `${summary.datasets} datasets (${summary.files} files), ${summary.associations} memberships` +
+              (summary.provenance > 0 ? `, provenance of ${summary.provenance} datasets` : ''),
           )
         } finally {
           progress?.stop()
@@ -141,6 +144,11 @@ export function registerImportExportCommands(program: Command): void {
     .addOption(
       new Option('-t, --transfer <MODE>', 'how files get into --directory').choices(EXPORT_TRANSFERS),
     )
+    .option(
+      '--no-provenance',
+      'leave the provenance of the exported datasets out (our extension of the format, which the ' +
+        "reference butler's import refuses)",
+    )
     .option('--json', 'print a JSON summary')
     .action(async (repo: string, file: string, options: ExportCliOptions) => {
       if (options.directory && !options.transfer) {
@@ -179,6 +187,7 @@ export function registerImportExportCommands(program: Command): void {
             {
               ...(options.directory ? { directory: options.directory } : {}),
               ...(options.transfer ? { transfer: options.transfer } : {}),
+              ...(options.provenance === false ? { provenance: false } : {}),
               onProgress: (n) => progress.increment(n),
             },
           )

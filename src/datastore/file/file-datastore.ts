@@ -7,34 +7,49 @@ import { readdir, rmdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { DatasetRef } from '../../datasets/dataset-ref.js'
-import type { LookupSubject } from '../../datasets/lookup-keys.js'
-import type { StorageClass, StorageClassFactory } from '../../datasets/storage-class.js'
+import type { StorageClassFactory } from '../../datasets/storage-class.js'
 import type { DatastoreBridge, StoredFileInfo } from '../../datasets/stored-file-info.js'
-import { ConflictingDefinitionError, DatasetNotFoundError, UnknownComponentError } from '../../errors.js'
-import type { Formatter } from '../../formatters/formatter.js'
-import { readWithParameters } from '../../formatters/formatter.js'
+import { ChecksumError, DatasetNotFoundError } from '../../errors.js'
+import { MemoryByteSource } from '../../formatters/byte-source.js'
 import type { FormatterFactory } from '../../formatters/formatter-factory.js'
 import type { UndoLog } from '../../internal/undo-log.js'
+import {
+  ArtifactPlanner,
+  checkDistinctPaths,
+  checkPathsUnused,
+  isAbsoluteUri,
+  type PreparedArtifact,
+  recordOf,
+} from '../artifact-planner.js'
+import { emptyTrashWith, type StoredItem, type VerifyHost, verifyWith } from '../artifact-upkeep.js'
+import type { CompositesPolicy } from '../composites.js'
+import { type DatasetReaderHost, type OpenedArtifact, readDataset } from '../dataset-reader.js'
 import type {
   ArtifactInfo,
   Datastore,
   DatastoreGetOptions,
+  DatastorePutItem,
+  DatastorePutOptions,
+  FetchMode,
   FileDataset,
   IngestOptions,
+  LocalArtifact,
   TransferMode,
   VerifyProblem,
   ZipDataset,
 } from '../datastore.js'
-import { isTemporaryFileName, writeFileAtomic, writeFilesAtomic } from './atomic-write.js'
-import type { FileTemplates, TemplateContext } from './file-template.js'
+import { isTemporaryFileName, SMALL_FILE_BYTES, writeFilesAtomic } from './atomic-write.js'
+import { FileByteSource } from './file-byte-source.js'
+import type { FileTemplates } from './file-template.js'
 import { ingestFiles, localPathOf } from './ingest.js'
+import { openLocalArtifact, placeLocalArtifact } from './local-artifact.js'
 import { joinInside, resolveInside } from './safe-path.js'
 import { ingestZipFile } from './zip-ingest.js'
 import {
   artifactSize,
-  dropZipsInUse,
   isZipMemberPath,
   readArtifactChecked,
+  zipEntries,
   zipFileOf,
   zipFragmentOf,
 } from './zip-member.js'
@@ -57,18 +72,11 @@ export interface FileDatastoreOptions {
   readonly ignore?: readonly string[]
   /** How many files are written or read at once in batch operations. */
   readonly concurrency?: number
+  /** Which composites are written one file per component (default: none). */
+  readonly composites?: CompositesPolicy
 }
 
 const CHECKSUM_ALGORITHM = 'blake2b'
-
-interface PreparedWrite {
-  readonly ref: DatasetRef
-  readonly path: string
-  readonly absolute: string
-  readonly formatter: Formatter
-  readonly storageClass: StorageClass
-  readonly chunks: Uint8Array[]
-}
 
 /**
  * Stores each dataset as one file whose path comes from a file template and whose format comes from
@@ -83,53 +91,67 @@ export class FileDatastore implements Datastore {
   private readonly bridge: DatastoreBridge
   /** Directories already checked to be inside the real root (symlinks included). */
   private readonly checkedDirs = new Set<string>()
+  /** What the generic dataset reader needs: storage classes, formatters, and opening an artifact. */
+  private readonly readerHost: DatasetReaderHost
+  /** Templates, formatters and composites: where and how each artifact is written. */
+  private readonly planner: ArtifactPlanner
 
   constructor(options: FileDatastoreOptions) {
     this.options = options
     this.root = options.root
     this.name = options.name ?? `FileDatastore@${options.root}`
     this.bridge = options.bridge
-  }
-
-  async put(obj: unknown, ref: DatasetRef, undo: UndoLog): Promise<void> {
-    const prepared = await this.prepare(obj, ref)
-    await this.checkTargets([prepared])
-    const result = await writeFileAtomic(prepared.absolute, prepared.chunks, {
-      fsync: this.options.fsync ?? true,
-      checksum: this.options.checksum ? CHECKSUM_ALGORITHM : undefined,
+    this.planner = new ArtifactPlanner({
+      storageClasses: options.storageClasses,
+      formatters: options.formatters,
+      templates: options.templates,
+      composites: options.composites,
+      checkPath: (path) => {
+        this.writeTarget(path)
+      },
     })
-    undo.push(() => unlink(prepared.absolute))
-    await this.bridge.insertRecords(this.name, [this.recordOf(prepared, result.size, result.checksum)])
+    this.readerHost = {
+      name: this.name,
+      storageClasses: options.storageClasses,
+      formatters: options.formatters,
+      open: (record, o) => this.openArtifact(record, o.verifyChecksum),
+    }
   }
 
-  async putMany(
-    items: readonly { readonly obj: unknown; readonly ref: DatasetRef }[],
-    undo: UndoLog,
-  ): Promise<void> {
+  async put(obj: unknown, ref: DatasetRef, undo: UndoLog, options: DatastorePutOptions = {}): Promise<void> {
+    await this.putMany([{ ...options, obj, ref }], undo)
+  }
+
+  async putMany(items: readonly DatastorePutItem[], undo: UndoLog): Promise<void> {
     if (items.length === 0) return
-    const prepared = await Promise.all(items.map(({ obj, ref }) => this.prepare(obj, ref)))
-    const seen = new Set<string>()
-    for (const p of prepared) {
-      if (seen.has(p.path)) {
-        throw new ConflictingDefinitionError(
-          `Two datasets of this batch would be written to the same file '${p.path}'`,
-        )
-      }
-      seen.add(p.path)
-    }
-    await this.checkTargets(prepared)
+    const prepared = (await Promise.all(items.map((item) => this.planner.prepare(item)))).flat()
+    await this.writePrepared(prepared, undo)
+  }
+
+  /**
+   * Stores one component of a dataset whose other components (if any) are stored one file each; a
+   * dataset stored as one file cannot take a component, nor can a component be stored twice.
+   */
+  async putComponent(obj: unknown, ref: DatasetRef, undo: UndoLog, options: DatastorePutOptions = {}) {
+    await this.writePrepared([await this.planner.prepareComponent(obj, ref, this.bridge, options)], undo)
+  }
+
+  private async writePrepared(prepared: readonly PreparedArtifact[], undo: UndoLog): Promise<void> {
+    checkDistinctPaths(prepared)
+    const absolute = prepared.map((p) => this.writeTarget(p.path))
+    await this.checkTargets(prepared, absolute)
     const results = await writeFilesAtomic(
-      prepared.map((p) => ({ path: p.absolute, chunks: p.chunks })),
+      prepared.map((p, i) => ({ path: absolute[i]!, chunks: p.chunks })),
       {
         fsync: this.options.fsync ?? true,
         checksum: this.options.checksum ? CHECKSUM_ALGORITHM : undefined,
         concurrency: this.options.concurrency ?? 16,
       },
     )
-    undo.push(() => removeQuietly(prepared.map((p) => p.absolute)).then(() => undefined))
+    undo.push(() => removeQuietly(absolute).then(() => undefined))
     await this.bridge.insertRecords(
       this.name,
-      prepared.map((p, i) => this.recordOf(p, results[i]!.size, results[i]!.checksum)),
+      prepared.map((p, i) => recordOf(p, results[i]!.size, results[i]!.checksum)),
     )
   }
 
@@ -175,7 +197,7 @@ export class FileDatastore implements Datastore {
     const record = records?.find((r) => r.component === '')
     if (record) return pathToFileURL(this.absolute(record.path)).href + zipFragmentOf(record.path)
     if (!options.predict) throw new DatasetNotFoundError(`Dataset ${ref} has no artifact in ${this.name}`)
-    const { path, formatter } = this.locate(ref)
+    const { path, formatter } = this.planner.locate(ref)
     return `${pathToFileURL(joinInside(this.root, path + formatter.extension)).href}#predicted`
   }
 
@@ -190,7 +212,7 @@ export class FileDatastore implements Datastore {
         checksum: this.options.checksum ? CHECKSUM_ALGORITHM : undefined,
         fsync: this.options.fsync ?? true,
         concurrency: this.options.concurrency ?? 16,
-        locate: (ref) => this.locate(ref),
+        locate: (ref) => this.planner.locate(ref),
       },
       files,
       options,
@@ -240,228 +262,112 @@ export class FileDatastore implements Datastore {
     )
   }
 
-  async emptyTrash(): Promise<number> {
-    let removed = 0
-    for (;;) {
-      const trashed = await this.bridge.fetchTrashed(this.name, 10_000)
-      if (trashed.length === 0) return removed
-      const paths = [...new Set(trashed.map((r) => r.path))]
-      const inUse = await this.bridge.pathsInUse(paths)
-      const unused = paths.filter((p) => !inUse.has(p) && !isAbsoluteUri(p))
-      // A zip member's zip goes only with the zip's last dataset.
-      const files = await dropZipsInUse(
-        unused,
-        (ps) => this.bridge.pathsInUse(ps),
-        (p) => this.absolute(p),
-      )
-      const doomed = files.map((p) => this.absolute(p))
-      removed += await removeQuietly(doomed)
-      await removeEmptyParents(this.root, doomed)
-      await this.bridge.forget(this.name, [...new Set(trashed.map((r) => r.datasetId))])
-    }
+  async fetchArtifact(
+    artifact: ArtifactInfo,
+    target: string,
+    options: { readonly transfer?: FetchMode } = {},
+  ): Promise<void> {
+    await placeLocalArtifact(this.absolute(artifact.path), artifact.path, target, options.transfer ?? 'copy')
   }
 
-  async verify(
+  localArtifact(artifact: ArtifactInfo): Promise<LocalArtifact> {
+    return openLocalArtifact(this.absolute(artifact.path), artifact.path)
+  }
+
+  emptyTrash(): Promise<number> {
+    return emptyTrashWith(this.upkeepHost())
+  }
+
+  verify(
     options: { readonly repair?: boolean; readonly checksums?: boolean } = {},
   ): Promise<VerifyProblem[]> {
-    const problems: VerifyProblem[] = []
-    const repair = options.repair ?? false
-    // Pending deletes first, so their files do not show up as orphans.
-    const pending = await this.bridge.fetchTrashed(this.name, Number.MAX_SAFE_INTEGER)
-    for (const r of pending) {
-      problems.push({
-        kind: 'pending-trash',
-        path: r.path,
-        datasetId: r.datasetId,
-        repairable: true,
-        repaired: repair,
-      })
-    }
-    if (repair && pending.length > 0) await this.emptyTrash()
-    const recorded = new Map<string, StoredFileInfo>()
-    // Files ingested in place (`direct`) are recorded by absolute location; one may lie under the root.
-    const inPlace = new Set<string>()
-    for await (const page of this.bridge.iterateRecords(this.name)) {
-      for (const r of page) {
-        recorded.set(r.path, r)
-        // A zip ingested whole is recorded once per member.
-        if (isAbsoluteUri(r.path) || isZipMemberPath(r.path)) inPlace.add(this.absolute(r.path))
-      }
-    }
-    const ignore = new Set(this.options.ignore ?? [])
-    for await (const file of walk(this.root)) {
-      const rel = relative(this.root, file).split(sep).join('/')
-      if (ignore.has(rel) || ignore.has(rel.split('/')[0]!)) continue
-      const base = rel.slice(rel.lastIndexOf('/') + 1)
-      if (isTemporaryFileName(base)) {
-        if (repair) await removeQuietly([file])
-        problems.push({ kind: 'temporary-file', path: rel, repairable: true, repaired: repair })
-      } else if (!recorded.has(rel) && !inPlace.has(file)) {
-        if (repair) await removeQuietly([file])
-        problems.push({ kind: 'orphan-file', path: rel, repairable: true, repaired: repair })
-      }
-    }
-    for (const r of recorded.values()) {
-      let size: number
-      try {
-        size = await artifactSize(this.absolute(r.path), r.path)
-      } catch {
-        problems.push({
-          kind: 'missing-file',
-          path: r.path,
-          datasetId: r.datasetId,
-          repairable: false,
-          repaired: false,
-        })
-        continue
-      }
-      if (r.fileSize >= 0 && size !== r.fileSize) {
-        problems.push({
-          kind: 'size-mismatch',
-          path: r.path,
-          datasetId: r.datasetId,
-          repairable: false,
-          repaired: false,
-        })
-      } else if (options.checksums && r.checksum) {
-        try {
-          await readArtifactChecked(this.absolute(r.path), r.path, {
-            expectedChecksum: r.checksum,
-            algorithm: CHECKSUM_ALGORITHM,
-          })
-        } catch {
-          problems.push({
-            kind: 'checksum-mismatch',
-            path: r.path,
-            datasetId: r.datasetId,
-            repairable: false,
-            repaired: false,
-          })
-        }
-      }
-    }
-    return problems
+    return verifyWith(this.upkeepHost(), options)
   }
 
-  private async read(
+  /** The storage operations of deletion and checks: files under the root. */
+  private upkeepHost(): VerifyHost {
+    const ignore = new Set(this.options.ignore ?? [])
+    const root = this.root
+    return {
+      name: this.name,
+      bridge: this.bridge,
+      zipMembers: async (zip) => [...(await zipEntries(this.absolute(zip))).keys()],
+      remove: async (paths) => {
+        const doomed = paths.map((p) => this.absolute(p))
+        const removed = await removeQuietly(doomed)
+        await removeEmptyParents(root, doomed)
+        return removed
+      },
+      async *list(): AsyncGenerator<StoredItem> {
+        for await (const file of walk(root)) {
+          const rel = relative(root, file).split(sep).join('/')
+          if (ignore.has(rel) || ignore.has(rel.split('/')[0]!)) continue
+          const base = rel.slice(rel.lastIndexOf('/') + 1)
+          yield { path: rel, key: file, temporary: isTemporaryFileName(base) }
+        }
+      },
+      // Files ingested in place (`direct`) and zips are matched by absolute location.
+      ownerKey: (r) => this.absolute(r.path),
+      removeLeftovers: async (items) => {
+        await removeQuietly(items.map((i) => i.key))
+      },
+      sizeOf: (r) => artifactSize(this.absolute(r.path), r.path),
+      checksumMatches: (r) =>
+        readArtifactChecked(this.absolute(r.path), r.path, {
+          expectedChecksum: r.checksum!,
+          algorithm: CHECKSUM_ALGORITHM,
+        }).then(
+          () => true,
+          () => false,
+        ),
+    }
+  }
+
+  private read(
     ref: DatasetRef,
     records: StoredFileInfo[] | undefined,
     options: DatastoreGetOptions,
   ): Promise<unknown> {
-    const component = ref.datasetType.component
-    const record =
-      records?.find((r) => r.component === (component ?? '')) ?? records?.find((r) => r.component === '')
-    if (!record) throw new DatasetNotFoundError(`Dataset ${ref} has no artifact in ${this.name}`)
-    const formatter = this.options.formatters.getByName(record.formatter)
-    const storedClass = this.options.storageClasses.get(record.storageClass)
-    const bytes = await readArtifactChecked(this.absolute(record.path), record.path, {
-      displayName: record.path,
-      ...(record.fileSize >= 0 ? { expectedSize: record.fileSize } : {}),
-      ...(options.verifyChecksum && record.checksum
-        ? { expectedChecksum: record.checksum, algorithm: CHECKSUM_ALGORITHM }
-        : {}),
-    })
-    const parameters = options.parameters ?? {}
-    if (component && record.component === '') {
-      // A component of a dataset stored whole: read the whole, then extract.
-      if (!(component in storedClass.derivedComponents) && !(component in storedClass.components)) {
-        throw new UnknownComponentError(`Storage class '${storedClass.name}' has no component '${component}'`)
-      }
-      const whole = await readWithParameters(formatter, bytes, {
-        storageClass: storedClass,
-        readParameters: {},
-        location: record.path,
+    return readDataset(this.readerHost, ref, records, options)
+  }
+
+  /**
+   * A random-access source over a recorded artifact. Small files, zip members and checksummed reads
+   * are read whole (checked against the recorded size and checksum); large files are opened for
+   * positioned reads, so a formatter fetches only the ranges it needs, after a size check.
+   */
+  private async openArtifact(record: StoredFileInfo, verifyChecksum: boolean): Promise<OpenedArtifact> {
+    const absolute = this.absolute(record.path)
+    const wantChecksum = verifyChecksum && record.checksum !== null
+    const small = record.fileSize >= 0 && record.fileSize <= SMALL_FILE_BYTES
+    if (wantChecksum || small || isZipMemberPath(record.path)) {
+      const bytes = await readArtifactChecked(absolute, record.path, {
+        displayName: record.path,
+        ...(record.fileSize >= 0 ? { expectedSize: record.fileSize } : {}),
+        ...(wantChecksum ? { expectedChecksum: record.checksum!, algorithm: CHECKSUM_ALGORITHM } : {}),
       })
-      const value = storedClass.getComponent(whole, component)
-      const componentClass = this.options.storageClasses.get(ref.datasetType.storageClassName)
-      return Object.keys(parameters).length > 0 ? componentClass.handleParameters(value, parameters) : value
+      return { source: new MemoryByteSource(bytes, record.path), close: async () => {} }
     }
-    return readWithParameters(formatter, bytes, {
-      storageClass: storedClass,
-      readParameters: parameters,
-      location: record.path,
-    })
-  }
-
-  private subject(ref: DatasetRef): LookupSubject {
-    const dt = ref.datasetType
-    const instrument = ref.dataId.get('instrument')
-    const universe = dt.dimensions.universe
-    return {
-      datasetTypeName: dt.name,
-      storageClassName: dt.storageClassName,
-      parentStorageClassName: dt.parentStorageClassName,
-      instrument: typeof instrument === 'string' ? instrument : undefined,
-      matchesDimensionsKey: (key) => {
-        try {
-          return universe.group(key.split('+')) === dt.dimensions
-        } catch {
-          return false
-        }
-      },
+    const source = await FileByteSource.open(absolute, record.path)
+    if (record.fileSize >= 0 && source.size !== record.fileSize) {
+      await source.close()
+      throw new ChecksumError(
+        `File ${record.path} has ${source.size} bytes; ${record.fileSize} were recorded`,
+      )
     }
-  }
-
-  private locate(ref: DatasetRef): {
-    path: string
-    formatter: Formatter
-    writeParameters: Readonly<Record<string, unknown>>
-  } {
-    const subject = this.subject(ref)
-    const { formatter, writeParameters } = this.options.formatters.getFormatter(subject)
-    const template = this.options.templates.select(subject)
-    const records: Record<string, Readonly<Record<string, unknown>> | null> = {}
-    if (ref.dataId.records) {
-      for (const [name, r] of ref.dataId.records) records[name] = r ? r.values : null
-    }
-    const ctx: TemplateContext = {
-      run: ref.run,
-      datasetType: ref.datasetType.parentName,
-      component: ref.datasetType.component,
-      id: ref.id,
-      dataId: ref.dataId.mapping,
-      records,
-      skypix: ref.dataId.dimensions.skypix[0],
-    }
-    return { path: template.format(ctx), formatter, writeParameters }
-  }
-
-  private async prepare(obj: unknown, ref: DatasetRef): Promise<PreparedWrite> {
-    const storageClass = this.options.storageClasses.get(ref.datasetType.storageClassName)
-    storageClass.assertInstance(obj, `Object put as '${ref.datasetType.name}'`)
-    const { path: stem, formatter, writeParameters } = this.locate(ref)
-    const path = stem + formatter.extension
-    const absolute = this.writeTarget(path)
-    const chunks = await formatter.toBytes(obj, { storageClass, writeParameters })
-    return { ref, path, absolute, formatter, storageClass, chunks }
+    return { source, close: () => source.close() }
   }
 
   /** A file already at a target is a leftover of an interrupted write, unless a record uses it. */
-  private async checkTargets(prepared: readonly PreparedWrite[]): Promise<void> {
+  private async checkTargets(
+    prepared: readonly PreparedArtifact[],
+    absolute: readonly string[],
+  ): Promise<void> {
     const existing: string[] = []
-    for (const p of prepared) {
-      if (lstatSync(p.absolute, { throwIfNoEntry: false })) existing.push(p.path)
-    }
-    if (existing.length === 0) return
-    const inUse = await this.bridge.pathsInUse(existing)
-    const clash = prepared.find((p) => inUse.has(p.path))
-    if (clash) {
-      throw new ConflictingDefinitionError(
-        `File '${clash.path}' for ${clash.ref} is already used by another dataset; the file template does not give unique paths`,
-      )
-    }
-  }
-
-  private recordOf(p: PreparedWrite, size: number, checksum: string | undefined): StoredFileInfo {
-    return {
-      datasetId: p.ref.id,
-      component: '',
-      path: p.path,
-      formatter: p.formatter.name,
-      storageClass: p.storageClass.name,
-      checksum: checksum ?? null,
-      fileSize: size,
-    }
+    prepared.forEach((p, i) => {
+      if (lstatSync(absolute[i]!, { throwIfNoEntry: false })) existing.push(p.path)
+    })
+    if (existing.length > 0) await checkPathsUnused(this.bridge, prepared, existing)
   }
 
   /**
@@ -485,10 +391,6 @@ export class FileDatastore implements Datastore {
     }
     return joined
   }
-}
-
-function isAbsoluteUri(path: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path.startsWith('/')
 }
 
 async function removeQuietly(paths: readonly string[]): Promise<number> {

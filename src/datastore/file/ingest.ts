@@ -141,7 +141,8 @@ export function localPathOf(pathOrUri: string): string {
   return resolve(pathOrUri)
 }
 
-function checkOptionLengths(files: readonly FileDataset[], options: IngestOptions): void {
+/** Checks that per-file ingest options have one entry per file and every file has datasets. */
+export function checkOptionLengths(files: readonly FileDataset[], options: IngestOptions): void {
   for (const key of ['targetPaths', 'checksums'] as const) {
     const list = options[key]
     if (list && list.length !== files.length) {
@@ -154,7 +155,7 @@ function checkOptionLengths(files: readonly FileDataset[], options: IngestOption
 }
 
 /** Stats every source file; missing ones (or folders) are one user error naming them. */
-function statSources(files: readonly FileDataset[]): { path: string; stats: Stats }[] {
+export function statSources(files: readonly FileDataset[]): { path: string; stats: Stats }[] {
   const missing: string[] = []
   const out = files.map((f) => {
     const path = localPathOf(f.path)
@@ -227,7 +228,11 @@ function chooseTransfers(
   return sources.map(() => mode as FileTransfer)
 }
 
-async function checkNotStored(host: IngestHost, files: readonly FileDataset[]): Promise<void> {
+/** Refuses datasets given twice or already stored (or awaiting deletion) in the datastore. */
+export async function checkNotStored(
+  host: Pick<IngestHost, 'bridge' | 'name'>,
+  files: readonly FileDataset[],
+): Promise<void> {
   const ids = files.flatMap((f) => f.refs.map((r) => r.id))
   if (new Set(ids).size !== ids.length) {
     const seen = new Set<string>()
@@ -293,8 +298,8 @@ function planFiles(
 }
 
 /** The formatter of an ingested file: the given one, else one that reads its extension. */
-function chooseFormatter(
-  host: IngestHost,
+export function chooseFormatter(
+  host: Pick<IngestHost, 'formatters' | 'storageClasses'>,
   ref: DatasetRef,
   ext: string,
   configured: Formatter,

@@ -234,7 +234,7 @@ class PostgresAdapter implements SqlDialectAdapter {
     let types = this.columnTypes.get(table)
     if (!types) {
       const { rows } = await sql<{ name: string; type: string }>`
-        select attname as name, atttypid::regtype::text as type from pg_attribute
+        select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
         where attrelid = to_regclass(${quote(table)}) and attnum > 0 and not attisdropped`.execute(db)
       types = new Map(rows.map((r) => [r.name, r.type]))
       if (types.size === 0) throw new RepositoryError(`No table ${table} in ${this.location}`)

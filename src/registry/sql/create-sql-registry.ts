@@ -9,12 +9,14 @@ import { createSqliteAdapter } from '../sqlite/sqlite-adapter.js'
 import type { SqlDialectAdapter } from './dialect-adapter.js'
 import {
   createElementTables,
+  createProvenanceTables,
   createStaticTables,
+  PROVENANCE_TABLES,
   SCHEMA_VERSION,
   SCHEMA_VERSION_KEY,
   UNIVERSE_CONFIG_KEY,
 } from './schema.js'
-import { SqlContext } from './sql-context.js'
+import { RETRY, SqlContext } from './sql-context.js'
 import { SqlRegistry } from './sql-registry.js'
 
 interface CommonOptions {
@@ -108,5 +110,53 @@ async function openRegistry(adapter: SqlDialectAdapter, options: SqlRegistryOpti
     )
   }
   const universe = DimensionUniverse.fromConfig(JSON.parse(config), `${where}:${UNIVERSE_CONFIG_KEY}`)
-  return new SqlRegistry(new SqlContext(adapter, universe))
+  const ctx = new SqlContext(adapter, universe)
+  await addMissingTables(ctx, version)
+  return new SqlRegistry(ctx)
+}
+
+/** Advisory lock space (with key 0) of the upgrade below, so that two openers never race. */
+const UPGRADE_LOCK_SPACE = 0x70726f76
+
+/**
+ * Brings an older minor version of the current major up to date: creates the provenance tables
+ * (3.2.0) where they are missing, and records 3.2.0 over a 3.1.x version. A 3.0.0 database keeps
+ * its version, which also says that its other tables are laid out as in 3.0.0.
+ */
+async function addMissingTables(ctx: SqlContext, version: string): Promise<void> {
+  const adapter = ctx.adapter
+  const present = async (db = adapter.db) => {
+    for (const table of PROVENANCE_TABLES) if (!(await adapter.hasTable(table, db))) return false
+    return true
+  }
+  if (await present()) return
+  try {
+    await ctx.transaction(async () => {
+      await adapter.lockUntilCommit(ctx.db, UPGRADE_LOCK_SPACE, 0)
+      if (await present(ctx.db)) return
+      // IDs are compared with `dataset.id`, which 3.0.0 PostgreSQL registries store as char(36):
+      // there the new tables hold text (not char, which bulk inserts' array casts would truncate).
+      const tables = await ctx.db.introspection.getTables()
+      const idColumn = tables.find((t) => t.name === 'dataset')?.columns.find((c) => c.name === 'id')
+      const textIds =
+        adapter.uuidType === 'uuid' && idColumn !== undefined && !/uuid/i.test(idColumn.dataType)
+      const idType = textIds ? 'text' : adapter.uuidType
+      await createProvenanceTables(ctx.db, adapter, idType)
+      const [major, minor] = version.split('.').map(Number)
+      const [, current] = SCHEMA_VERSION.split('.').map(Number)
+      if (major === 3 && minor! >= 1 && minor! < current!) {
+        await ctx.db
+          .updateTable('butler_attributes')
+          .set({ value: SCHEMA_VERSION })
+          .where('name', '=', SCHEMA_VERSION_KEY)
+          .execute()
+      }
+    }, RETRY)
+  } catch (cause) {
+    throw new RepositoryError(
+      `Cannot add the provenance tables of schema ${SCHEMA_VERSION} to the registry in ${adapter.location} ` +
+        `(schema ${version}); open it once with write access (${cause instanceof Error ? cause.message : String(cause)})`,
+      { cause },
+    )
+  }
 }

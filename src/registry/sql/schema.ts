@@ -20,8 +20,10 @@ import { hasOverlapTable, overlapTableName } from './skypix.js'
  * row-by-row foreign keys of `dataset` and the tag tables (the registry checks and locks the rows
  * they refer to once per write instead), adds per-dimension tag indexes and the validity exclusion
  * constraint of PostgreSQL calibration tables; this code reads and writes 3.0.0 databases unchanged.
+ * 3.2.0 adds the provenance tables (`createProvenanceTables`), which opening an older 3.x database
+ * creates.
  */
-export const SCHEMA_VERSION = '3.1.0'
+export const SCHEMA_VERSION = '3.2.0'
 /** `butler_attributes` key of the schema version. */
 export const SCHEMA_VERSION_KEY = 'schema_version'
 /** `butler_attributes` key of the universe config (JSON). */
@@ -119,6 +121,51 @@ export async function createStaticTables(db: AnyKysely, adapter: SqlDialectAdapt
     .createIndex('file_datastore_records_path_idx')
     .on('file_datastore_records')
     .column('path')
+    .execute()
+  await createProvenanceTables(db, adapter)
+}
+
+/** Names of the provenance tables (schema 3.2.0). */
+export const PROVENANCE_TABLES = ['dataset_provenance', 'dataset_provenance_input'] as const
+
+/**
+ * Creates the provenance tables where they are missing: one `dataset_provenance` row per dataset
+ * with recorded provenance (task, quantum, extras as JSON text) and one `dataset_provenance_input`
+ * row per input, in order. Inputs are references, not foreign keys: an input may be removed later
+ * or live in another repository, so its run and dataset type are kept beside its UUID. Neither
+ * table has a foreign key to `dataset`; removing datasets deletes their rows (see
+ * docs/registry-schema.md). The index on `input_id` serves "what was made from this dataset".
+ */
+export async function createProvenanceTables(
+  db: AnyKysely,
+  adapter: SqlDialectAdapter,
+  /** Column type of dataset IDs: that of `dataset.id` (older PostgreSQL registries store text). */
+  uuidType: ColumnDataType = adapter.uuidType,
+): Promise<void> {
+  await db.schema
+    .createTable('dataset_provenance')
+    .ifNotExists()
+    .addColumn('dataset_id', uuidType, (c) => c.primaryKey())
+    .addColumn('task', 'text')
+    .addColumn('quantum_id', uuidType)
+    .addColumn('extras', 'text')
+    .execute()
+  await db.schema
+    .createTable('dataset_provenance_input')
+    .ifNotExists()
+    .addColumn('dataset_id', uuidType, (c) => c.notNull())
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('input_id', uuidType, (c) => c.notNull())
+    .addColumn('input_run', 'text', (c) => c.notNull())
+    .addColumn('input_dataset_type', 'text', (c) => c.notNull())
+    .addColumn('extras', 'text')
+    .addPrimaryKeyConstraint('dataset_provenance_input_pk', ['dataset_id', 'position'])
+    .execute()
+  await db.schema
+    .createIndex('dataset_provenance_input_idx')
+    .ifNotExists()
+    .on('dataset_provenance_input')
+    .column('input_id')
     .execute()
 }
 

@@ -20,6 +20,7 @@ import type {
 } from '../registry.js'
 import { chunked, RETRY, type SqlContext } from './sql-context.js'
 import { isGlob } from './sql-dataset-types.js'
+import { deleteProvenanceRows } from './sql-provenance.js'
 
 const TYPE_NUMBERS: Readonly<Record<CollectionType, number>> = {
   RUN: 1,
@@ -363,6 +364,7 @@ export class SqlCollections {
           .where('dataset_id', 'in', db.selectFrom('dataset').select('id').where('run_id', 'in', ids))
           .execute()
       }
+      await deleteProvenanceRows(this.ctx, db.selectFrom('dataset').select('id').where('run_id', 'in', ids))
       await db.deleteFrom('dataset').where('run_id', 'in', ids).execute()
       await db.deleteFrom('run').where('collection_id', 'in', ids).execute()
       await db.deleteFrom('collection').where('collection_id', 'in', ids).execute()

@@ -22,6 +22,7 @@ import type { SqlCollections } from './sql-collections.js'
 import { chunked, idChunks, type SqlContext } from './sql-context.js'
 import type { SqlDatasetType, SqlDatasetTypes } from './sql-dataset-types.js'
 import { SqlInserter } from './sql-inserter.js'
+import { deleteProvenanceRows } from './sql-provenance.js'
 
 /** One dataset row found in a tag table. */
 export interface TagRow {
@@ -249,8 +250,8 @@ export class SqlDatasets {
   }
 
   /**
-   * Deletes datasets' rows with their tag rows (calibration rows cascade); refused while datastore
-   * records are not trashed.
+   * Deletes datasets' rows with their tag and provenance rows (calibration rows cascade); refused
+   * while datastore records are not trashed.
    */
   async remove(ids: readonly string[]): Promise<void> {
     await this.ctx.transaction(async () => {
@@ -279,6 +280,8 @@ export class SqlDatasets {
         // Tag tables have no cascading foreign key to the dataset (see schema.ts).
         for (const table of tables)
           await this.ctx.db.deleteFrom(table).where('dataset_id', 'in', chunk).execute()
+        // Their own provenance goes too; records naming them as inputs stay (see schema.ts).
+        await deleteProvenanceRows(this.ctx, chunk)
         await this.ctx.db.deleteFrom('dataset').where('id', 'in', chunk).execute()
       }
     })

@@ -6,6 +6,7 @@
 import type { DatasetIdGenerationMode } from '../../datasets/dataset-id.js'
 import type { DatasetRef } from '../../datasets/dataset-ref.js'
 import type { DatasetType } from '../../datasets/dataset-type.js'
+import type { DatasetProvenance } from '../../datasets/provenance.js'
 import type { DatastoreBridge } from '../../datasets/stored-file-info.js'
 import type { DataCoordinate, DataId } from '../../dimensions/data-coordinate.js'
 import type { DimensionGroup } from '../../dimensions/dimension-group.js'
@@ -24,6 +25,7 @@ import type {
   FindDatasetOptions,
   FindDatasetsOptions,
   InsertRecordsOptions,
+  ProvenanceEntry,
   QueryCollectionsOptions,
   Registry,
 } from '../registry.js'
@@ -37,6 +39,7 @@ import { SqlDatasetTypes } from './sql-dataset-types.js'
 import { SqlDatasets } from './sql-datasets.js'
 import { SqlDatastoreBridge } from './sql-datastore-bridge.js'
 import { SqlDimensionRecords } from './sql-dimension-records.js'
+import { SqlProvenance } from './sql-provenance.js'
 
 /**
  * The SQL registry. Create one with `createSqlRegistry`; every method joins the transaction opened
@@ -53,6 +56,7 @@ export class SqlRegistry implements Registry {
   private readonly calibrations: SqlCalibrations
   private readonly associations: SqlAssociations
   private readonly queries: SqlQueries
+  private readonly provenance: SqlProvenance
 
   constructor(ctx: SqlContext) {
     this.ctx = ctx
@@ -71,6 +75,7 @@ export class SqlRegistry implements Registry {
     )
     this.datastoreBridge = new SqlDatastoreBridge(ctx)
     this.queries = new SqlQueries(ctx, this.types, this.collections)
+    this.provenance = new SqlProvenance(ctx)
   }
 
   executeQuery(tree: QueryTree, spec: ResultSpec, options?: ExecuteOptions): AsyncIterable<QueryRow[]> {
@@ -284,5 +289,27 @@ export class SqlRegistry implements Registry {
     options?: DatasetAssociationQuery,
   ): Promise<DatasetAssociation[]> {
     return this.associations.query(datasetType, options)
+  }
+
+  insertProvenance(entries: readonly ProvenanceEntry[]): Promise<void> {
+    return this.provenance.insert(entries)
+  }
+
+  getProvenance(datasetIds: readonly string[]): Promise<Map<string, DatasetProvenance>> {
+    return this.provenance.get(datasetIds)
+  }
+
+  async findDerived(datasetIds: readonly string[]): Promise<Map<string, DatasetRef[]>> {
+    const derived = await this.provenance.derived(datasetIds)
+    const refs = new Map(
+      (await this.datasets.get([...new Set([...derived.values()].flat())])).map((r) => [r.id, r]),
+    )
+    const out = new Map<string, DatasetRef[]>()
+    for (const [input, ids] of derived)
+      out.set(
+        input,
+        ids.flatMap((id) => refs.get(id) ?? []),
+      )
+    return out
   }
 }
