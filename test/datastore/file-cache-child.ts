@@ -16,6 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type CachedFile, FileCache } from '../../src/datastore/cache/file-cache.js'
 import { contentFor, STRESS_COMPONENTS, STRESS_DATASETS } from './file-cache-shared.js'
 
+/** Operations each stress child does at the least, however long they take. */
+const MIN_OPS = 400
+
 /** A small seeded generator (mulberry32), so runs differ per child but are repeatable. */
 function random(seed: number): () => number {
   let a = seed >>> 0
@@ -80,8 +83,10 @@ async function stress(root: string, config: unknown, durationMs: number, seed: n
   let heldAfterEviction = 0
   const holding: { file: CachedFile; id: string; component: string | null; until: number }[] = []
   const scratch = join(tmpdir(), `butler-cache-child-${process.pid}`)
+  // At least the duration, and at least MIN_OPS operations, so that a loaded machine still exercises
+  // every path (the parent checks minimum counts).
   const end = Date.now() + durationMs
-  while (Date.now() < end) {
+  while (Date.now() < end || stats.ops < MIN_OPS) {
     stats.ops++
     const id = pick(STRESS_DATASETS)
     const component = pick(STRESS_COMPONENTS)

@@ -148,16 +148,14 @@ describe('import of the fixture export files', { skip }, () => {
     }
   })
 
-  it('imports the universe-6 hsc-rc2-subset.yaml in under 2 s, twice without duplicating anything', async () => {
+  // How fast is measured by bench/import.ts (target ≤ 2 s), not here: timing depends on the machine's load.
+  it('imports the universe-6 hsc-rc2-subset.yaml twice without duplicating anything', async () => {
     const butler = await freshRepo(dir, 'rc2-twice')
     try {
-      const t = performance.now()
       const first = await importFile(butler, {
         filename: data('hsc-rc2-subset.yaml'),
         withoutDatastore: true,
       })
-      const seconds = (performance.now() - t) / 1000
-      assert.ok(seconds < 2, `import took ${seconds.toFixed(2)} s`)
       assert.equal(first.recordsInserted, first.records)
       const second = await importFile(butler, {
         filename: data('hsc-rc2-subset.yaml'),
