@@ -18,11 +18,10 @@ import { pathToFileURL } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { FileByteSource } from '../src/datastore/file/file-byte-source.js'
-import type { ByteSource } from '../src/formatters/byte-source.js'
 import { type FitsBox, readFitsStructure, readImage, writeFits } from '../src/formatters/fits/index.js'
 import { Box2I, Exposure, Image, Mask, MaskedImage } from '../src/images/index.js'
 import { createRepository, DatasetType, openButler } from '../src/index.js'
-import { cleanup, median, scratch } from './setup.js'
+import { CountingSource, cleanup, insertBenchRecords, median, scratch } from './setup.js'
 
 const SIZE = 4096
 const BOX: FitsBox = { x0: 2000, y0: 3000, width: 100, height: 100 }
@@ -37,29 +36,6 @@ function exposeGc(): () => void {
   return runInNewContext('gc') as () => void
 }
 const gc = exposeGc()
-
-/** Counts the bytes a source is asked for. */
-class CountingSource implements ByteSource {
-  bytesRead = 0
-  reads = 0
-  constructor(readonly inner: ByteSource) {}
-  get size(): number {
-    return this.inner.size
-  }
-  get location(): string {
-    return this.inner.location
-  }
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    this.bytesRead += length
-    this.reads++
-    return this.inner.read(offset, length)
-  }
-  async readAll(): Promise<Uint8Array> {
-    this.bytesRead += this.size
-    this.reads++
-    return this.inner.readAll()
-  }
-}
 
 /** Figures of one benchmark run (milliseconds and bytes). */
 export interface FitsCutoutFigures {
@@ -189,15 +165,7 @@ export async function runButlerCutout(): Promise<ButlerCutoutFigures> {
     await createRepository(repo)
     const butler = await openButler(repo, { run: 'bench/fits' })
     try {
-      await butler.insertDimensionRecords('instrument', [{ name: 'BenchCam', detector_max: 4, visit_max: 4 }])
-      await butler.insertDimensionRecords('physical_filter', [
-        { instrument: 'BenchCam', name: 'BC-r', band: 'r' },
-      ])
-      await butler.insertDimensionRecords('day_obs', [{ instrument: 'BenchCam', id: 20260101 }])
-      await butler.insertDimensionRecords('detector', [{ instrument: 'BenchCam', id: 0, full_name: 'D0' }])
-      await butler.insertDimensionRecords('visit', [
-        { instrument: 'BenchCam', id: 1, name: 'v1', physical_filter: 'BC-r', day_obs: 20260101 },
-      ])
+      await insertBenchRecords(butler, 1, 1)
       const dims = butler.universe.group(['instrument', 'visit', 'detector'])
       await butler.registerDatasetType(new DatasetType('calexp', dims, 'ExposureF'))
       const dataId = { instrument: 'BenchCam', visit: 1, detector: 0 }

@@ -19,34 +19,13 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { makeVector, Table, type Vector, vectorFromArray } from 'apache-arrow'
 import { FileByteSource } from '../src/datastore/file/file-byte-source.js'
-import type { ByteSource } from '../src/formatters/byte-source.js'
 import { loadDefaultStorageClasses } from '../src/formatters/default-storage-classes.js'
 import { ParquetFormatter } from '../src/formatters/parquet-formatter.js'
-import { cleanup, median, scratch } from './setup.js'
+import { CountingSource, cleanup, median, scratch } from './setup.js'
 
 const ROWS = Number(process.env.BENCH_PARQUET_ROWS ?? 1_000_000)
 const COLUMNS = 50
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5)
-
-/** Counts the bytes a formatter asks for. */
-class CountingSource implements ByteSource {
-  bytesRead = 0
-  constructor(readonly inner: ByteSource) {}
-  get size(): number {
-    return this.inner.size
-  }
-  get location(): string {
-    return this.inner.location
-  }
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    this.bytesRead += length
-    return this.inner.read(offset, length)
-  }
-  async readAll(): Promise<Uint8Array> {
-    this.bytesRead += this.inner.size
-    return this.inner.readAll()
-  }
-}
 
 /** Column `c<k>`: float64, int32, int64, string for k = 0, 1, 2, 3 (mod 4). */
 function makeTable(rows: number): Table {

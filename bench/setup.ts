@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { ByteSource } from '../src/formatters/byte-source.js'
 import { createRepository, DatasetType, type DirectButler, openButler } from '../src/index.js'
 
 /** Number of visits and detectors; their product is the number of data IDs. */
@@ -35,8 +36,24 @@ export async function makeRepo(dir: string, run: string): Promise<DirectButler> 
   // BENCH_NO_FSYNC=1 measures without fsync (datastore.fsync: false), to show what durability costs.
   await createRepository(repo, process.env.BENCH_NO_FSYNC ? { config: { datastore: { fsync: false } } } : {})
   const butler = await openButler(repo, { run })
+  await insertBenchRecords(butler)
+  const dims = butler.universe.group(['instrument', 'visit', 'detector'])
+  await butler.registerDatasetType(new DatasetType('bench_dict', dims, 'StructuredDataDict'))
+  await butler.registerDatasetType(new DatasetType('bench_array', dims, 'NumpyArray'))
+  return butler
+}
+
+/**
+ * Inserts the dimension records of the bench data IDs: instrument `BenchCam` with filter `BC-r` (band
+ * `r`), day 20260101, detectors 0 .. `detectors` - 1 and visits 1 .. `visits` of that day and filter.
+ */
+export async function insertBenchRecords(
+  butler: DirectButler,
+  visits: number = VISITS,
+  detectors: number = DETECTORS,
+): Promise<void> {
   await butler.insertDimensionRecords('instrument', [
-    { name: 'BenchCam', detector_max: DETECTORS, visit_max: VISITS + 1 },
+    { name: 'BenchCam', detector_max: detectors, visit_max: visits + 1 },
   ])
   await butler.insertDimensionRecords('physical_filter', [
     { instrument: 'BenchCam', name: 'BC-r', band: 'r' },
@@ -44,11 +61,11 @@ export async function makeRepo(dir: string, run: string): Promise<DirectButler> 
   await butler.insertDimensionRecords('day_obs', [{ instrument: 'BenchCam', id: 20260101 }])
   await butler.insertDimensionRecords(
     'detector',
-    Array.from({ length: DETECTORS }, (_, id) => ({ instrument: 'BenchCam', id, full_name: `D${id}` })),
+    Array.from({ length: detectors }, (_, id) => ({ instrument: 'BenchCam', id, full_name: `D${id}` })),
   )
   await butler.insertDimensionRecords(
     'visit',
-    Array.from({ length: VISITS }, (_, k) => ({
+    Array.from({ length: visits }, (_, k) => ({
       instrument: 'BenchCam',
       id: k + 1,
       name: `v${k + 1}`,
@@ -56,10 +73,6 @@ export async function makeRepo(dir: string, run: string): Promise<DirectButler> 
       day_obs: 20260101,
     })),
   )
-  const dims = butler.universe.group(['instrument', 'visit', 'detector'])
-  await butler.registerDatasetType(new DatasetType('bench_dict', dims, 'StructuredDataDict'))
-  await butler.registerDatasetType(new DatasetType('bench_array', dims, 'NumpyArray'))
-  return butler
 }
 
 /** The data IDs used by W1 and W2. */
@@ -93,4 +106,39 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+/** A byte source around another that counts what it is asked for: bytes and reads (`readAll` is one read). */
+export class CountingSource implements ByteSource {
+  /** Bytes asked for so far. */
+  bytesRead = 0
+  /** Reads so far. */
+  reads = 0
+
+  /** Counts the reads of `inner`. */
+  constructor(readonly inner: ByteSource) {}
+
+  /** Size of the inner source. */
+  get size(): number {
+    return this.inner.size
+  }
+
+  /** Location of the inner source. */
+  get location(): string {
+    return this.inner.location
+  }
+
+  /** Reads from the inner source, counting. */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    this.bytesRead += length
+    this.reads++
+    return this.inner.read(offset, length)
+  }
+
+  /** Reads all of the inner source, counting. */
+  async readAll(): Promise<Uint8Array> {
+    this.bytesRead += this.inner.size
+    this.reads++
+    return this.inner.readAll()
+  }
 }

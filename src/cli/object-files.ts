@@ -1,6 +1,6 @@
 /**
  * Reading the object to `put` from a file, and writing what `get` returns to a file or stdout. The
- * format comes from the file's extension; NPY and Parquet go through the library's formatters.
+ * format comes from the file's extension; NPY, Parquet and FITS go through the library's formatters.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
@@ -9,13 +9,18 @@ import { isArrowSchema, isArrowTable } from '../datasets/arrow-table.js'
 import { isNdArray } from '../datasets/ndarray.js'
 import type { StorageClass, StorageClassFactory } from '../datasets/storage-class.js'
 import { InputError } from '../errors.js'
+import { FITS_STORAGE_CLASS_TYPES, FitsFormatter } from '../formatters/fits-formatter.js'
 import type { Formatter } from '../formatters/formatter.js'
 import { NpyFormatter } from '../formatters/npy-formatter.js'
 import { ParquetFormatter } from '../formatters/parquet-formatter.js'
+import { Exposure, Image, Mask, MaskedImage } from '../images/index.js'
 import { stringifyJson } from './output.js'
 
 const NPY = ['.npy']
 const PARQUET = ['.parquet', '.parq']
+const FITS = ['.fits', '.fit']
+const FORMATS = 'a .json, .yaml, .npy, .parquet or .fits file'
+const FITS_TYPES: ReadonlySet<string> = new Set(FITS_STORAGE_CLASS_TYPES)
 const JSON_EXT = ['.json']
 const YAML_EXT = ['.yaml', '.yml']
 
@@ -30,8 +35,9 @@ export async function readInputFile(path: string): Promise<Buffer> {
 
 /**
  * Reads the object stored in `path` for a dataset of storage class `sc`: text for string classes,
- * bytes for byte classes, otherwise by extension (`.json`, `.yaml`/`.yml`, `.npy`, `.parquet`).
- * The result is checked against the storage class before anything is written.
+ * bytes for byte classes, otherwise by extension (`.json`, `.yaml`/`.yml`, `.npy`, `.parquet`,
+ * `.fits`). The result must be of the storage class or of one it converts from (rows read from JSON
+ * for an `ArrowTable`), and is returned converted, before anything is written.
  */
 export async function readObjectFile(
   path: string,
@@ -48,13 +54,14 @@ export async function readObjectFile(
   else if (NPY.includes(ext)) obj = await decode(new NpyFormatter(), bytes, factory.get('NumpyArray'), path)
   else if (PARQUET.includes(ext))
     obj = await decode(new ParquetFormatter(), bytes, factory.get('ArrowTable'), path)
+  else if (FITS.includes(ext) && FITS_TYPES.has(sc.type))
+    obj = await decode(new FitsFormatter(), bytes, sc, path)
   else {
     throw new InputError(
-      `Cannot tell how to read '${basename(path)}' as storage class '${sc.name}': use a .json, .yaml, .npy or .parquet file`,
+      `Cannot tell how to read '${basename(path)}' as storage class '${sc.name}': use ${FORMATS}`,
     )
   }
-  sc.assertInstance(obj, `The object read from '${basename(path)}'`)
-  return obj
+  return factory.coerceForWrite(obj, sc, `The object read from '${basename(path)}'`)
 }
 
 /**
@@ -68,15 +75,15 @@ export async function writeObjectFile(path: string, value: unknown, sc: StorageC
     chunks = await new NpyFormatter().toBytes(value, { storageClass: sc, writeParameters: {} })
   else if (PARQUET.includes(ext))
     chunks = await new ParquetFormatter().toBytes(value, { storageClass: sc, writeParameters: {} })
+  else if (FITS.includes(ext) && FITS_TYPES.has(sc.type))
+    chunks = await new FitsFormatter().toBytes(value, { storageClass: sc, writeParameters: {} })
   else if (JSON_EXT.includes(ext)) chunks = [Buffer.from(`${stringifyJson(toPlain(value))}\n`)]
   else if (YAML_EXT.includes(ext))
     chunks = [Buffer.from(stringifyYaml(JSON.parse(stringifyJson(toPlain(value)))))]
   else if (typeof value === 'string') chunks = [Buffer.from(value)]
   else if (value instanceof Uint8Array) chunks = [value]
   else {
-    throw new InputError(
-      `Cannot write storage class '${sc.name}' to '${basename(path)}': use a .json, .yaml, .npy or .parquet file`,
-    )
+    throw new InputError(`Cannot write storage class '${sc.name}' to '${basename(path)}': use ${FORMATS}`)
   }
   try {
     await writeFile(path, chunks)
@@ -104,8 +111,36 @@ export function writeObjectToStdout(value: unknown): void {
   process.stdout.write(`${stringifyJson(toPlain(value))}\n`)
 }
 
-/** A JSON-friendly view of a dataset: arrow tables as rows, schemas as fields, arrays with their shape. */
+/**
+ * A JSON-friendly view of a dataset: arrow tables as rows, schemas as fields, arrays with their shape;
+ * images as a description without their pixels (written to a .fits file with -o).
+ */
 export function toPlain(value: unknown): unknown {
+  if (
+    value instanceof Exposure ||
+    value instanceof MaskedImage ||
+    value instanceof Image ||
+    value instanceof Mask
+  ) {
+    const image = value instanceof Exposure || value instanceof MaskedImage ? value.image : value
+    return {
+      // Not `constructor.name`: the bundler renames classes.
+      type:
+        value instanceof Exposure
+          ? 'Exposure'
+          : value instanceof MaskedImage
+            ? 'MaskedImage'
+            : value instanceof Image
+              ? 'Image'
+              : 'Mask',
+      bbox: value.bbox.toJSON(),
+      dtype: image.array.dtype,
+      ...(value instanceof Exposure
+        ? { filter: value.filter, wcs: value.wcs?.toJSON(), hasPsf: value.psf !== undefined }
+        : {}),
+      pixels: 'not shown: write them to a file with -o FILE.fits',
+    }
+  }
   if (isArrowTable(value)) {
     const rows = (value as unknown as { toArray(): { toJSON(): unknown }[] }).toArray()
     return rows.map((row) => row.toJSON())

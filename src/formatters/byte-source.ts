@@ -60,3 +60,30 @@ export class MemoryByteSource implements ByteSource {
     return this.#bytes
   }
 }
+
+/** A source over another one that reports a different location in its error messages. */
+export class RelabelledSource implements ByteSource {
+  readonly #inner: ByteSource
+  readonly location: string
+
+  /** Wraps `inner`; messages about its bytes name `location` instead of the inner source's. */
+  constructor(inner: ByteSource, location: string) {
+    this.#inner = inner
+    this.location = location
+  }
+
+  /** Size of the inner source. */
+  get size(): number {
+    return this.#inner.size
+  }
+
+  /** Reads from the inner source. */
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return this.#inner.read(offset, length)
+  }
+
+  /** Reads all of the inner source. */
+  readAll(): Promise<Uint8Array> {
+    return this.#inner.readAll()
+  }
+}

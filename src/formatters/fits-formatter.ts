@@ -73,7 +73,13 @@ import {
   StorageClassError,
 } from '../errors.js'
 import { Box2I } from '../images/box.js'
-import { Exposure, type ExposureSummaryStats, isPhotoCalib, type VisitInfo } from '../images/exposure.js'
+import {
+  EXPOSURE_COMPONENTS,
+  Exposure,
+  type ExposureSummaryStats,
+  isPhotoCalib,
+  type VisitInfo,
+} from '../images/exposure.js'
 import { Image } from '../images/image.js'
 import { Mask } from '../images/mask.js'
 import { MaskedImage } from '../images/masked-image.js'
@@ -81,11 +87,12 @@ import { overlapOf } from '../images/pixel-array.js'
 import { PropertyList } from '../images/property-list.js'
 import { Psf } from '../images/psf.js'
 import { isWcsCardName, Wcs } from '../images/wcs.js'
-import { type ByteSource, MemoryByteSource } from './byte-source.js'
+import { type ByteSource, MemoryByteSource, RelabelledSource } from './byte-source.js'
 import {
   type FitsColumn,
   type FitsHdu,
   type FitsHduInfo,
+  FitsHduScanner,
   FitsHeader,
   type FitsTable,
   isStructuralKey,
@@ -94,7 +101,6 @@ import {
   tableToRecord,
   writeFits,
 } from './fits/index.js'
-import { FitsHduScanner, RelabelledSource } from './fits-hdu-scanner.js'
 import {
   checkDecoded,
   checkWrite,
@@ -121,18 +127,7 @@ export const FITS_STORAGE_CLASS_TYPES = [
 type FitsType = (typeof FITS_STORAGE_CLASS_TYPES)[number]
 
 /** Components of an exposure stored in the primary header or in an HDU of their own. */
-const EXPOSURE_PARTS = new Set([
-  'image',
-  'mask',
-  'variance',
-  'wcs',
-  'psf',
-  'metadata',
-  'visitInfo',
-  'summaryStats',
-  'photoCalib',
-  'filter',
-])
+const EXPOSURE_PARTS: ReadonlySet<string> = new Set(EXPOSURE_COMPONENTS)
 const MASKED_IMAGE_PARTS = new Set(['image', 'mask', 'variance'])
 const DERIVED = new Set(['bbox', 'dimensions', 'xy0'])
 const TABLES = { visitInfo: 'VISITINFO', summaryStats: 'SUMMARYSTATS', photoCalib: 'PHOTOCALIB' } as const

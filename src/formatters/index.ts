@@ -1,14 +1,15 @@
 /** Formatters: one file format each, plus the factory that picks them by the lookup rules. */
 
+export { RelabelledSource } from './byte-source.js'
 export { BytesFormatter, type BytesFormatterOptions } from './bytes-formatter.js'
 export { DEFAULT_STORAGE_CLASSES_PATH, loadDefaultStorageClasses } from './default-storage-classes.js'
+export { FitsHduScanner } from './fits/hdu-scanner.js'
 export {
   FITS_PROVENANCE_PREFIX,
   FITS_STORAGE_CLASS_TYPES,
   FitsFormatter,
   readFitsProvenance,
 } from './fits-formatter.js'
-export { FitsHduScanner, RelabelledSource } from './fits-hdu-scanner.js'
 export {
   checkDecoded,
   checkWrite,

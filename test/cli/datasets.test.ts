@@ -11,8 +11,10 @@ import { tableFromArrays } from 'apache-arrow'
 import { parse as parseYaml } from 'yaml'
 import { createNdArray, isNdArray } from '../../src/datasets/ndarray.js'
 import { loadDefaultStorageClasses } from '../../src/formatters/default-storage-classes.js'
+import { FitsFormatter } from '../../src/formatters/fits-formatter.js'
 import { NpyFormatter } from '../../src/formatters/npy-formatter.js'
 import { ParquetFormatter } from '../../src/formatters/parquet-formatter.js'
+import { Exposure, Image, MaskedImage } from '../../src/images/index.js'
 import { assertUserError, butler, makeRepo, ok, okJson, snapshot, tempDir, writeText } from './helpers.js'
 
 const V1 = 'instrument=HSC,visit=903334'
@@ -234,10 +236,69 @@ describe('butler put and get', () => {
     assert.equal((decoded.value as { numRows: number }).numRows, 3)
   })
 
+  it('puts rows from JSON into an ArrowTable type and reads them back in another storage class', () => {
+    writeText(
+      dir,
+      'rows.json',
+      JSON.stringify([
+        { ra: 10.5, name: 'a' },
+        { ra: 11.5, name: 'b' },
+      ]),
+    )
+    put('table', 'rows.json', '--run', 'run1', '-d', V2)
+    const rows = JSON.parse(get('table', '-c', 'run1', '-d', V2, '--storage-class', 'ArrowRows'))
+    assert.deepEqual(rows, [
+      { ra: 10.5, name: 'a' },
+      { ra: 11.5, name: 'b' },
+    ])
+    assertUserError(
+      butler(dir, ['get', repo, 'table', '-c', 'run1', '-d', V2, '--storage-class', 'NumpyArray']),
+      'storage_class_conversion',
+    )
+  })
+
+  it('stores an Exposure from a .fits file, prints a description and writes FITS back', async () => {
+    ok(dir, ['register-dataset-type', repo, 'calexp', 'ExposureF', 'instrument', 'visit'])
+    const exposure = new Exposure(
+      new MaskedImage(
+        new Image(
+          createNdArray(
+            Float32Array.from({ length: 12 }, (_, i) => i),
+            [3, 4],
+          ),
+          10,
+          20,
+        ),
+      ),
+      { filter: 'r' },
+    )
+    const fits = await new FitsFormatter().toBytes(exposure, {
+      storageClass: storageClasses.get('ExposureF'),
+      writeParameters: {},
+    })
+    writeFileSync(join(dir, 'calexp.fits'), Buffer.concat(fits))
+    put('calexp', 'calexp.fits', '--run', 'run1', '-d', V1)
+    const described = JSON.parse(get('calexp', '-c', 'run1', '-d', V1))
+    assert.equal(described.type, 'Exposure')
+    assert.deepEqual(described.bbox, { x0: 10, y0: 20, width: 4, height: 3 })
+    assert.match(described.pixels, /-o FILE\.fits/)
+    const box = 'bbox={"x0":11,"y0":21,"width":2,"height":2}'
+    ok(dir, ['get', repo, 'calexp', '-c', 'run1', '-d', V1, '-p', box, '-o', 'cut.fits'])
+    const cut = (
+      await new FitsFormatter().fromBytes(readFileSync(join(dir, 'cut.fits')), {
+        storageClass: storageClasses.get('ExposureF'),
+        readParameters: {},
+      })
+    ).value as Exposure
+    assert.deepEqual(Array.from(cut.image.array.data as Float32Array), [5, 6, 9, 10])
+    assert.equal(cut.filter, 'r')
+  })
+
   it('finds datasets with query-datasets and query-collections', () => {
     const refs = okJson<DatasetJson[]>(dir, ['query-datasets', repo, '-c', 'run1', '--json'])
     assert.deepEqual([...new Set(refs.map((r) => r.datasetType))].sort(), [
       'blob',
+      'calexp',
       'ids',
       'image',
       'notes',

@@ -12,6 +12,7 @@ import type { Datastore } from '../../src/datastore/datastore.js'
 import { DataCoordinate } from '../../src/dimensions/index.js'
 import { UndoLog } from '../../src/internal/undo-log.js'
 import type { Registry } from '../../src/registry/registry.js'
+import { storeDataset } from '../support/store-dataset.js'
 import { insertHscRecords } from './registry-contract.js'
 
 /** A datastore and the registry whose bridge it uses. */
@@ -53,29 +54,8 @@ export function datastoreContract(name: string, make: () => Promise<DatastoreFix
     })
 
     /** Inserts a dataset in the registry and stores `obj` for it, in one transaction like a butler put. */
-    async function store(
-      type: DatasetType,
-      detector: number,
-      obj: unknown,
-      run = 'run1',
-    ): Promise<DatasetRef> {
-      const dataId = await f.registry.expandDataId(
-        DataCoordinate.standardize(
-          { instrument: 'HSC', visit: 903334, detector },
-          { dimensions: type.dimensions },
-        ),
-      )
-      const undo = new UndoLog()
-      try {
-        return await f.registry.transaction(async () => {
-          const [ref] = await f.registry.insertDatasets(type, run, [dataId])
-          await f.datastore.put(obj, ref!, undo)
-          return ref!
-        })
-      } catch (error) {
-        await undo.rollback()
-        throw error
-      }
+    function store(type: DatasetType, detector: number, obj: unknown, run = 'run1'): Promise<DatasetRef> {
+      return storeDataset(f, type, detector, obj, { run })
     }
 
     it('puts and gets objects back, knowing and finding their artifacts', async () => {
@@ -168,22 +148,7 @@ export function datastoreContract(name: string, make: () => Promise<DatastoreFix
     })
 
     it('rolls back with the registry transaction: no record, no artifact', async () => {
-      const undo = new UndoLog()
-      await assert.rejects(
-        f.registry.transaction(async () => {
-          const dataId = await f.registry.expandDataId(
-            DataCoordinate.standardize(
-              { instrument: 'HSC', visit: 903334, detector: 11 },
-              { dimensions: dictType.dimensions },
-            ),
-          )
-          const [ref] = await f.registry.insertDatasets(dictType, 'run1', [dataId])
-          await f.datastore.put({ doomed: true }, ref!, undo)
-          throw new Error('boom')
-        }),
-        /boom/,
-      )
-      await undo.rollback()
+      await assert.rejects(storeDataset(f, dictType, 11, { doomed: true }, { fail: true }), /boom/)
       assert.deepEqual(await f.datastore.verify(), [])
     })
 

@@ -14,22 +14,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type CachedFile, FileCache } from '../../src/datastore/cache/file-cache.js'
+import { seededRandom } from '../support/random.js'
 import { contentFor, STRESS_COMPONENTS, STRESS_DATASETS } from './file-cache-shared.js'
 
 /** Operations each stress child does at the least, however long they take. */
 const MIN_OPS = 400
-
-/** A small seeded generator (mulberry32), so runs differ per child but are repeatable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Reads a held file in two halves with a pause between, as a slow reader would. */
 async function readSlowly(file: string): Promise<Buffer> {
@@ -54,7 +43,7 @@ async function readSlowly(file: string): Promise<Buffer> {
 
 async function stress(root: string, config: unknown, durationMs: number, seed: number): Promise<void> {
   const cache = FileCache.fromConfig({ ...(config as object), root }, {})
-  const rand = random(seed)
+  const rand = seededRandom(seed) // runs differ per child but are repeatable
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!
   const stats = {
     ops: 0,

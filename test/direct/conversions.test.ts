@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { tableFromArrays } from 'apache-arrow'
+import { DatasetProvenance } from '../../src/datasets/provenance.js'
+import { MemoryByteSource } from '../../src/formatters/byte-source.js'
+import { readParquetKeyValueMetadata } from '../../src/formatters/parquet-formatter.js'
 import { Image } from '../../src/images/index.js'
 import { createNdArray, DatasetType, type DirectButler, openButler } from '../../src/index.js'
 import { createTestRepository, DATABASES } from '../support/databases.js'
@@ -32,6 +37,7 @@ describe('DirectButler: storage class conversions on get and put', () => {
     await butler.registerDatasetType(new DatasetType('catalog', dims, 'ArrowTable'))
     await butler.registerDatasetType(new DatasetType('rows', dims, 'ArrowRows'))
     await butler.registerDatasetType(new DatasetType('pixels', dims, 'NumpyArray'))
+    await butler.registerDatasetType(new DatasetType('meta', dims, 'StructuredDataDict'))
   })
 
   after(async () => {
@@ -103,6 +109,24 @@ describe('DirectButler: storage class conversions on get and put', () => {
     const back = (await butler.get('pixels', other)) as { shape: number[]; dtype: string }
     assert.deepEqual(back.shape, [1, 2])
     assert.equal(back.dtype, 'int16')
+  })
+
+  it('embeds provenance in the Parquet file it writes', async () => {
+    const input = await butler.put({ raw: true }, 'meta', dataId)
+    const provenance = new DatasetProvenance({ task: 'makeCatalog' }).addInput(input)
+    const ref = await butler.put(tableFromArrays({ x: Float64Array.from([1, 2]) }), 'catalog', dataId, {
+      run: 'u/test/prov',
+      provenance,
+    })
+    const file = fileURLToPath(await butler.getURI(ref))
+    const metadata = await readParquetKeyValueMetadata(new MemoryByteSource(readFileSync(file), file))
+    assert.equal(metadata.get('lsst.butler.id'), ref.id)
+    assert.equal(metadata.get('lsst.butler.run'), 'u/test/prov')
+    assert.equal(metadata.get('lsst.butler.task'), 'makeCatalog')
+    assert.equal(metadata.get('lsst.butler.input.0.id'), input.id)
+    const table = (await butler.get(ref)) as { schema: { metadata: Map<string, string> } }
+    assert.equal(table.schema.metadata.get('lsst.butler.input.0.id'), input.id)
+    assert.ok((await butler.getProvenance(ref))?.equals(provenance))
   })
 
   it('refuses impossible conversions and wrong objects with codes', async () => {

@@ -28,18 +28,11 @@ import { exportFile } from '../../src/transfers/export.js'
 import { importFile } from '../../src/transfers/import-file.js'
 import { rampImage } from '../images/fixtures.js'
 import { insertCameraRecords } from '../support/records.js'
-import { getsOf, type S3TestServer, startS3Server } from '../support/s3-server.js'
+import { getsOf, type S3TestServer, splitS3Uri, startS3Server } from '../support/s3-server.js'
 
 const run = promisify(execFile)
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'object-store-reader-child.js')
 const BUCKET = 'repos'
-
-/** The bucket and key of an `s3://` URI. */
-function splitUri(uri: string): { bucket: string; key: string } {
-  const m = /^s3:\/\/([^/]+)\/([^#]+)/.exec(uri)
-  assert.ok(m, `not an s3 URI: ${uri}`)
-  return { bucket: m[1]!, key: m[2]! }
-}
 
 /** Registers the dataset types of these tests. */
 async function registerTypes(butler: DirectButler): Promise<void> {
@@ -160,7 +153,7 @@ describe('a repository whose artifacts are in an object store', () => {
     const detectors = [17, 18, 19]
     const keys = await Promise.all(
       detectors.map(async (detector) =>
-        splitUri(await butler.getURI('summary', { instrument: 'HSC', visit: 903334, detector })),
+        splitS3Uri(await butler.getURI('summary', { instrument: 'HSC', visit: 903334, detector })),
       ),
     )
     await server.clearLog()
@@ -192,7 +185,7 @@ describe('a repository whose artifacts are in an object store', () => {
   it('deletes objects with the datasets and repairs what verify finds', async () => {
     const dataId = { instrument: 'HSC', visit: 903334, detector: 20 }
     const ref = await butler.put({ doomed: true }, 'summary', dataId)
-    const { key } = splitUri(await butler.getURI(ref))
+    const { key } = splitS3Uri(await butler.getURI(ref))
     await butler.pruneDatasets([ref], { purge: true })
     await server.clearLog()
     await assert.rejects(butler.get('summary', dataId), { code: 'dataset_not_found' })
@@ -292,7 +285,7 @@ describe('a repository whose artifacts are in an object store', () => {
         values.map((v) => (v as { detector: number }).detector),
         [16, 17, 18, 19],
       )
-      const { key } = splitUri(uri)
+      const { key } = splitS3Uri(uri)
       const gets = getsOf(await server.requests(), BUCKET, key)
       assert.ok(gets.length > 0 && gets.every((g) => g.range !== null), 'ranged reads of the zip only')
       assert.deepEqual(await remote.verify(), [])
@@ -367,7 +360,7 @@ describe('a repository whose artifacts are in an object store', () => {
       await server.clearLog()
       const wcs = (await repoButler.get('calexp.wcs', dataId)) as Wcs
       assert.ok(wcs instanceof Wcs)
-      const wcsKey = splitUri(artifacts.find((a) => a.component === 'wcs')!.absolutePath).key
+      const wcsKey = splitS3Uri(artifacts.find((a) => a.component === 'wcs')!.absolutePath).key
       const wcsGets = (await server.requests()).filter((r) => r.method === 'GET')
       assert.ok(
         wcsGets.length > 0 && wcsGets.every((r) => r.url.split('?')[0]!.endsWith(wcsKey.split('/').pop()!)),
@@ -384,57 +377,33 @@ describe('a repository whose artifacts are in an object store', () => {
 
   it('refuses to create a repository on a missing bucket, a non-empty prefix or a server that is down', async () => {
     const target = join(base, 'never')
-    await assert.rejects(
-      createRepository(target, {
-        config: {
-          datastore: {
-            cls: 'ObjectStoreDatastore',
-            root: 's3://no-such-bucket/x',
-            endpoint: server.endpoint,
-          },
-        },
-      }),
-      {
-        code: 'repository',
-        message: new RegExp(`no-such-bucket.*does not exist.*127\\.0\\.0\\.1:${server.port}`),
-      },
-    )
+    /** Creates the repository with an object store at `root` on the server at `endpoint`. */
+    const create = (root: string, endpoint: string) =>
+      createRepository(target, { config: { datastore: { cls: 'ObjectStoreDatastore', root, endpoint } } })
+    await assert.rejects(create('s3://no-such-bucket/x', server.endpoint), {
+      code: 'repository',
+      message: new RegExp(`no-such-bucket.*does not exist.*127\\.0\\.0\\.1:${server.port}`),
+    })
     assert.equal(existsSync(target), false, 'nothing was made')
     await assert.rejects(createRepository(target, { config: s3Config('main') }), {
       code: 'repository',
       message: /already holds objects/,
     })
     const started = Date.now()
-    await assert.rejects(
-      createRepository(target, {
-        config: {
-          datastore: {
-            cls: 'ObjectStoreDatastore',
-            root: `s3://${BUCKET}/y`,
-            endpoint: 'http://127.0.0.1:9',
-          },
-        },
-      }),
-      { code: 'repository', message: /Cannot reach.*127\.0\.0\.1:9/ },
-    )
+    await assert.rejects(create(`s3://${BUCKET}/y`, 'http://127.0.0.1:9'), {
+      code: 'repository',
+      message: /Cannot reach.*127\.0\.0\.1:9/,
+    })
     assert.ok(Date.now() - started < 15_000, `gave up after ${Date.now() - started} ms`)
     assert.equal(existsSync(target), false)
     await assert.rejects(createRepository(target, { config: { datastore: { root: `s3://${BUCKET}/z` } } }), {
       code: 'config',
       message: /ObjectStoreDatastore/,
     })
-    await assert.rejects(
-      createRepository(target, {
-        config: {
-          datastore: {
-            cls: 'ObjectStoreDatastore',
-            root: `s3://${BUCKET}/z`,
-            endpoint: 'http://me:secret@127.0.0.1:1',
-          },
-        },
-      }),
-      { code: 'config', message: /credentials/ },
-    )
+    await assert.rejects(create(`s3://${BUCKET}/z`, 'http://me:secret@127.0.0.1:1'), {
+      code: 'config',
+      message: /credentials/,
+    })
     await assert.rejects(
       createRepository(target, {
         config: { datastore: { cls: 'ObjectStoreDatastore', root: join(base, 'local') } },

@@ -10,19 +10,8 @@ import {
   formatExpression,
   parseExpression,
 } from '../../src/expression/index.js'
+import { seededRandom as createRandom } from '../support/random.js'
 import { stripSpans } from './helpers.js'
-
-/** mulberry32: a tiny deterministic PRNG returning floats in [0, 1). */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Checks that `tree` prints to text that parses to the same tree, and that printing is stable. */
 function assertRoundTrip(tree: ExpressionNode, source: string): void {

@@ -2,18 +2,10 @@
  * Seeded random points for the geometry tests, so failures reproduce.
  */
 import { UnitVector3d } from '../../src/geometry/index.js'
+import { seededRandom } from '../support/random.js'
 
-/** A deterministic generator of numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The tests' seeded generator (mulberry32), for geometry tests drawing their own numbers. */
+export { seededRandom }
 
 /** `n` points uniformly distributed on the sphere. */
 export function randomPoints(n: number, seed: number): UnitVector3d[] {

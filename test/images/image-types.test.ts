@@ -9,7 +9,7 @@ import {
 } from '../../src/errors.js'
 import { loadDefaultStorageClasses } from '../../src/formatters/default-storage-classes.js'
 import { Box2I } from '../../src/images/box.js'
-import { Exposure } from '../../src/images/exposure.js'
+import { EXPOSURE_COMPONENTS, Exposure } from '../../src/images/exposure.js'
 import { Image } from '../../src/images/image.js'
 import type { Mask } from '../../src/images/mask.js'
 import { MaskedImage } from '../../src/images/masked-image.js'
@@ -48,18 +48,7 @@ describe('image storage classes', () => {
     }
     for (const [name, type] of Object.entries(types)) assert.equal(factory.get(name).type, type, name)
     const exposure = factory.get('ExposureF')
-    assert.deepEqual(Object.keys(exposure.components), [
-      'image',
-      'mask',
-      'variance',
-      'wcs',
-      'psf',
-      'metadata',
-      'visitInfo',
-      'summaryStats',
-      'photoCalib',
-      'filter',
-    ])
+    assert.deepEqual(Object.keys(exposure.components), EXPOSURE_COMPONENTS)
     assert.deepEqual(exposure.derivedComponents, { bbox: 'Box2I', dimensions: 'Extent2I', xy0: 'Point2I' })
     assert.deepEqual(exposure.parameters, ['bbox'])
     assert.deepEqual(factory.get('MaskedImageF').components, {

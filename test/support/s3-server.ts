@@ -3,6 +3,7 @@
  * storing objects in a temporary folder and logging every request, so tests can count the GETs and
  * bytes a read really cost.
  */
+import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -144,4 +145,11 @@ function readPort(child: ChildProcess): Promise<number> {
 export function getsOf(requests: readonly S3Request[], bucket: string, key: string): S3Request[] {
   const path = `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`
   return requests.filter((r) => r.method === 'GET' && r.url.split('?')[0] === path)
+}
+
+/** The bucket and key of an `s3://` URI (a fragment such as `#zip-path=` left out); fails the test otherwise. */
+export function splitS3Uri(uri: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/([^#]+)/.exec(uri)
+  assert.ok(m, `not an s3 URI: ${uri}`)
+  return { bucket: m[1]!, key: m[2]! }
 }

@@ -5,6 +5,7 @@
 import { constants as fsConstants, type Stats } from 'node:fs'
 import { copyFile, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
 import { ButlerError, InputError } from '../../errors.js'
+import { syncPath } from '../file/atomic-write.js'
 
 /** The errno code of a filesystem error, if it has one. */
 export function errorCode(error: unknown): string | undefined {
@@ -82,17 +83,8 @@ export async function stageLocalFile(
     }
   }
   await copyFile(source, target, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE)
-  if (fsync) await syncFile(target)
+  if (fsync) await syncPath(target)
   if (transfer === 'move') await unlinkQuietly(source)
-}
-
-async function syncFile(file: string): Promise<void> {
-  const handle = await open(file, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }
 
 /**

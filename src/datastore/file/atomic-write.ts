@@ -28,6 +28,7 @@ import {
 import { copyFile, type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { ButlerError, ChecksumError } from '../../errors.js'
+import { forEachLimited } from '../for-each-limited.js'
 
 /** Checksum algorithms: `blake2b` is the reference's (BLAKE2b-512, hex). */
 export type ChecksumAlgorithm = 'blake2b' | 'sha256'
@@ -400,7 +401,8 @@ function syncPathSync(file: string): void {
   }
 }
 
-async function syncPath(file: string): Promise<void> {
+/** Flushes one file (or directory) to stable storage (fsync). */
+export async function syncPath(file: string): Promise<void> {
   const handle = await open(file, 'r')
   try {
     await handle.sync()
@@ -641,26 +643,4 @@ async function unlinkQuietly(p: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; stops starting new ones after the first failure. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0
-  let failure: { error: unknown } | undefined
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      const index = next++
-      try {
-        await fn(items[index]!, index)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  if (failure) throw failure.error
 }

@@ -6,41 +6,36 @@ import { lstatSync } from 'node:fs'
 import { readdir, rmdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { DatasetRef } from '../../datasets/dataset-ref.js'
-import type { StorageClassFactory } from '../../datasets/storage-class.js'
-import type { DatastoreBridge, StoredFileInfo } from '../../datasets/stored-file-info.js'
-import { ChecksumError, DatasetNotFoundError } from '../../errors.js'
+import type { StoredFileInfo } from '../../datasets/stored-file-info.js'
+import { ChecksumError } from '../../errors.js'
 import { MemoryByteSource } from '../../formatters/byte-source.js'
-import type { FormatterFactory } from '../../formatters/formatter-factory.js'
 import type { UndoLog } from '../../internal/undo-log.js'
 import {
-  ArtifactPlanner,
+  ArtifactDatastore,
+  type ArtifactDatastoreOptions,
+  CHECKSUM_ALGORITHM,
+} from '../artifact-datastore.js'
+import {
   checkDistinctPaths,
   checkPathsUnused,
   isAbsoluteUri,
   type PreparedArtifact,
   recordOf,
 } from '../artifact-planner.js'
-import { emptyTrashWith, type StoredItem, type VerifyHost, verifyWith } from '../artifact-upkeep.js'
-import type { CompositesPolicy } from '../composites.js'
-import { type DatasetReaderHost, type OpenedArtifact, readDataset } from '../dataset-reader.js'
+import type { StoredItem, VerifyHost } from '../artifact-upkeep.js'
+import type { DatasetReaderHost, OpenedArtifact } from '../dataset-reader.js'
 import type {
   ArtifactInfo,
   Datastore,
-  DatastoreGetOptions,
-  DatastorePutItem,
-  DatastorePutOptions,
   FetchMode,
   FileDataset,
   IngestOptions,
   LocalArtifact,
   TransferMode,
-  VerifyProblem,
   ZipDataset,
 } from '../datastore.js'
 import { isTemporaryFileName, SMALL_FILE_BYTES, writeFilesAtomic } from './atomic-write.js'
 import { FileByteSource } from './file-byte-source.js'
-import type { FileTemplates } from './file-template.js'
 import { ingestFiles, localPathOf } from './ingest.js'
 import { openLocalArtifact, placeLocalArtifact } from './local-artifact.js'
 import { joinInside, resolveInside } from './safe-path.js'
@@ -55,28 +50,14 @@ import {
 } from './zip-member.js'
 
 /** Options of a `FileDatastore`. */
-export interface FileDatastoreOptions {
-  /** Absolute path of the root directory. */
+export interface FileDatastoreOptions extends ArtifactDatastoreOptions {
+  /** Absolute path of the root directory (the name defaults to `FileDatastore@<root>`). */
   readonly root: string
-  /** Name recorded with every artifact; default `FileDatastore@<root>`. */
-  readonly name?: string
-  readonly bridge: DatastoreBridge
-  readonly storageClasses: StorageClassFactory
-  readonly formatters: FormatterFactory
-  readonly templates: FileTemplates
-  /** Record a checksum for every file (default false, as in the reference). */
-  readonly checksum?: boolean
   /** fsync files and directories before renaming them into place (default true). */
   readonly fsync?: boolean
   /** Files and folders under the root that are not artifacts (registry database, config). */
   readonly ignore?: readonly string[]
-  /** How many files are written or read at once in batch operations. */
-  readonly concurrency?: number
-  /** Which composites are written one file per component (default: none). */
-  readonly composites?: CompositesPolicy
 }
-
-const CHECKSUM_ALGORITHM = 'blake2b'
 
 /**
  * Stores each dataset as one file whose path comes from a file template and whose format comes from
@@ -84,33 +65,19 @@ const CHECKSUM_ALGORITHM = 'blake2b'
  * file is in place before the registry transaction that records it commits, so the registry never
  * lists a dataset without its file.
  */
-export class FileDatastore implements Datastore {
+export class FileDatastore extends ArtifactDatastore<FileDatastoreOptions> implements Datastore {
   readonly name: string
   readonly root: string
-  private readonly options: FileDatastoreOptions
-  private readonly bridge: DatastoreBridge
   /** Directories already checked to be inside the real root (symlinks included). */
   private readonly checkedDirs = new Set<string>()
   /** What the generic dataset reader needs: storage classes, formatters, and opening an artifact. */
-  private readonly readerHost: DatasetReaderHost
-  /** Templates, formatters and composites: where and how each artifact is written. */
-  private readonly planner: ArtifactPlanner
+  private readonly reader: DatasetReaderHost
 
   constructor(options: FileDatastoreOptions) {
-    this.options = options
+    super(options)
     this.root = options.root
     this.name = options.name ?? `FileDatastore@${options.root}`
-    this.bridge = options.bridge
-    this.planner = new ArtifactPlanner({
-      storageClasses: options.storageClasses,
-      formatters: options.formatters,
-      templates: options.templates,
-      composites: options.composites,
-      checkPath: (path) => {
-        this.writeTarget(path)
-      },
-    })
-    this.readerHost = {
+    this.reader = {
       name: this.name,
       storageClasses: options.storageClasses,
       formatters: options.formatters,
@@ -118,25 +85,7 @@ export class FileDatastore implements Datastore {
     }
   }
 
-  async put(obj: unknown, ref: DatasetRef, undo: UndoLog, options: DatastorePutOptions = {}): Promise<void> {
-    await this.putMany([{ ...options, obj, ref }], undo)
-  }
-
-  async putMany(items: readonly DatastorePutItem[], undo: UndoLog): Promise<void> {
-    if (items.length === 0) return
-    const prepared = (await Promise.all(items.map((item) => this.planner.prepare(item)))).flat()
-    await this.writePrepared(prepared, undo)
-  }
-
-  /**
-   * Stores one component of a dataset whose other components (if any) are stored one file each; a
-   * dataset stored as one file cannot take a component, nor can a component be stored twice.
-   */
-  async putComponent(obj: unknown, ref: DatasetRef, undo: UndoLog, options: DatastorePutOptions = {}) {
-    await this.writePrepared([await this.planner.prepareComponent(obj, ref, this.bridge, options)], undo)
-  }
-
-  private async writePrepared(prepared: readonly PreparedArtifact[], undo: UndoLog): Promise<void> {
+  protected async writePrepared(prepared: readonly PreparedArtifact[], undo: UndoLog): Promise<void> {
     checkDistinctPaths(prepared)
     const absolute = prepared.map((p) => this.writeTarget(p.path))
     await this.checkTargets(prepared, absolute)
@@ -144,8 +93,8 @@ export class FileDatastore implements Datastore {
       prepared.map((p, i) => ({ path: absolute[i]!, chunks: p.chunks })),
       {
         fsync: this.options.fsync ?? true,
-        checksum: this.options.checksum ? CHECKSUM_ALGORITHM : undefined,
-        concurrency: this.options.concurrency ?? 16,
+        checksum: this.checksum,
+        concurrency: this.concurrency,
       },
     )
     undo.push(() => removeQuietly(absolute).then(() => undefined))
@@ -155,65 +104,9 @@ export class FileDatastore implements Datastore {
     )
   }
 
-  async get(ref: DatasetRef, options: DatastoreGetOptions = {}): Promise<unknown> {
-    const records = await this.bridge.fetchRecords([ref.id])
-    return this.read(ref, records.get(ref.id), options)
-  }
-
-  async getMany(refs: readonly DatasetRef[], options: DatastoreGetOptions = {}): Promise<unknown[]> {
-    const records = await this.bridge.fetchRecords(refs.map((r) => r.id))
-    const out: unknown[] = new Array(refs.length)
-    let next = 0
-    const worker = async () => {
-      while (next < refs.length) {
-        const i = next++
-        const ref = refs[i]!
-        out[i] = await this.read(ref, records.get(ref.id), options)
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 16, refs.length) }, worker))
-    return out
-  }
-
-  async knows(ref: DatasetRef): Promise<boolean> {
-    return (await this.bridge.knownIds(this.name, [ref.id])).has(ref.id)
-  }
-
-  async exists(ref: DatasetRef): Promise<boolean> {
-    if (!(await this.knows(ref))) return false
-    const records = (await this.bridge.fetchRecords([ref.id])).get(ref.id) ?? []
-    for (const r of records) {
-      try {
-        await stat(this.absolute(r.path))
-      } catch {
-        return false
-      }
-    }
-    return records.length > 0
-  }
-
-  async getURI(ref: DatasetRef, options: { readonly predict?: boolean } = {}): Promise<string> {
-    const records = (await this.bridge.fetchRecords([ref.id])).get(ref.id)
-    const record = records?.find((r) => r.component === '')
-    if (record) return pathToFileURL(this.absolute(record.path)).href + zipFragmentOf(record.path)
-    if (!options.predict) throw new DatasetNotFoundError(`Dataset ${ref} has no artifact in ${this.name}`)
-    const { path, formatter } = this.planner.locate(ref)
-    return `${pathToFileURL(joinInside(this.root, path + formatter.extension)).href}#predicted`
-  }
-
   async ingest(files: readonly FileDataset[], options: IngestOptions, undo: UndoLog): Promise<void> {
     await ingestFiles(
-      {
-        root: this.root,
-        name: this.name,
-        bridge: this.bridge,
-        formatters: this.options.formatters,
-        storageClasses: this.options.storageClasses,
-        checksum: this.options.checksum ? CHECKSUM_ALGORITHM : undefined,
-        fsync: this.options.fsync ?? true,
-        concurrency: this.options.concurrency ?? 16,
-        locate: (ref) => this.planner.locate(ref),
-      },
+      { ...this.ingestPlanHost(), root: this.root, fsync: this.options.fsync ?? true },
       files,
       options,
       undo,
@@ -230,38 +123,6 @@ export class FileDatastore implements Datastore {
     return ingestZipFile(host, zip, options.transfer ?? 'auto', undo)
   }
 
-  async artifacts(refs: readonly DatasetRef[]): Promise<ArtifactInfo[]> {
-    const records = await this.bridge.fetchRecords(refs.map((r) => r.id))
-    const known = await this.bridge.knownIds(
-      this.name,
-      refs.map((r) => r.id),
-    )
-    const out: ArtifactInfo[] = []
-    for (const ref of refs) {
-      if (!known.has(ref.id)) continue
-      for (const r of records.get(ref.id) ?? []) {
-        out.push({
-          datasetId: r.datasetId,
-          component: r.component,
-          path: r.path,
-          absolutePath: this.absolute(r.path),
-          formatter: r.formatter,
-          storageClass: r.storageClass,
-          checksum: r.checksum,
-          fileSize: r.fileSize,
-        })
-      }
-    }
-    return out
-  }
-
-  async trash(refs: readonly DatasetRef[]): Promise<void> {
-    await this.bridge.trash(
-      this.name,
-      refs.map((r) => r.id),
-    )
-  }
-
   async fetchArtifact(
     artifact: ArtifactInfo,
     target: string,
@@ -274,18 +135,8 @@ export class FileDatastore implements Datastore {
     return openLocalArtifact(this.absolute(artifact.path), artifact.path)
   }
 
-  emptyTrash(): Promise<number> {
-    return emptyTrashWith(this.upkeepHost())
-  }
-
-  verify(
-    options: { readonly repair?: boolean; readonly checksums?: boolean } = {},
-  ): Promise<VerifyProblem[]> {
-    return verifyWith(this.upkeepHost(), options)
-  }
-
   /** The storage operations of deletion and checks: files under the root. */
-  private upkeepHost(): VerifyHost {
+  protected upkeepHost(): VerifyHost {
     const ignore = new Set(this.options.ignore ?? [])
     const root = this.root
     return {
@@ -323,12 +174,34 @@ export class FileDatastore implements Datastore {
     }
   }
 
-  private read(
-    ref: DatasetRef,
-    records: StoredFileInfo[] | undefined,
-    options: DatastoreGetOptions,
-  ): Promise<unknown> {
-    return readDataset(this.readerHost, ref, records, options)
+  /** The one reader host of every read: opening a file does not depend on the dataset. */
+  protected readerHost(): DatasetReaderHost {
+    return this.reader
+  }
+
+  protected async hasArtifact(recordPath: string): Promise<boolean> {
+    try {
+      await stat(this.absolute(recordPath))
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  protected uriOf(recordPath: string): string {
+    return pathToFileURL(this.absolute(recordPath)).href + zipFragmentOf(recordPath)
+  }
+
+  protected newArtifactUri(path: string): string {
+    return pathToFileURL(joinInside(this.root, path)).href
+  }
+
+  protected locationOf(recordPath: string): string {
+    return this.absolute(recordPath)
+  }
+
+  protected checkNewPath(path: string): void {
+    this.writeTarget(path)
   }
 
   /**

@@ -5,12 +5,13 @@
 import { copyFile, link, mkdir, rename, rmdir, symlink, unlink } from 'node:fs/promises'
 import { dirname, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { DatastoreBridge, StoredFileInfo } from '../../datasets/stored-file-info.js'
+import type { DatastoreBridge } from '../../datasets/stored-file-info.js'
 import { ButlerError, ConflictingDefinitionError, InputError } from '../../errors.js'
 import type { UndoLog } from '../../internal/undo-log.js'
 import type { TransferMode, ZipDataset } from '../datastore.js'
+import { insertZipRecords, storedZipInUse } from '../ingest-plan.js'
 import { isStrictlyInside } from './safe-path.js'
-import { zipEntries, zipMemberPath } from './zip-member.js'
+import { zipEntries } from './zip-member.js'
 
 /** What zip ingest needs from the datastore it fills. */
 export interface ZipIngestHost {
@@ -51,42 +52,21 @@ export async function ingestZipFile(
     recorded = storedZipPath(zip.name)
     const target = host.writeTarget(recorded)
     // The same name means the same members: a zip still used by other datasets is shared.
-    if (!(await storedZipInUse(host, recorded, target))) await place(mode, source, target, undo)
+    const members = await storedMembers(target)
+    if (!(await storedZipInUse(host.bridge, recorded, members, 'A file')))
+      await place(mode, source, target, undo)
   }
-  const records: StoredFileInfo[] = []
-  for (const m of zip.members) {
-    for (const ref of m.refs) {
-      records.push({
-        datasetId: ref.id,
-        component: '',
-        path: zipMemberPath(recorded, m.member),
-        formatter: m.formatter,
-        storageClass: m.storageClass,
-        checksum: m.checksum,
-        fileSize: m.fileSize,
-      })
-    }
-  }
-  await host.bridge.insertRecords(host.name, records)
+  await insertZipRecords(host, zip, recorded)
 }
 
-/**
- * Whether the zip is already stored and used by recorded datasets (it is then shared, not placed
- * again). A stored zip nothing uses is a leftover: an error, as replacing it could not be undone.
- */
-async function storedZipInUse(host: ZipIngestHost, recorded: string, target: string): Promise<boolean> {
-  let members: string[]
+/** Members of the zip stored at `target`: undefined when there is none, [] when it cannot be read. */
+async function storedMembers(target: string): Promise<string[] | undefined> {
   try {
-    members = [...(await zipEntries(target)).keys()]
+    return [...(await zipEntries(target)).keys()]
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
-    members = []
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    return []
   }
-  const used = await host.bridge.pathsInUse(members.map((m) => zipMemberPath(recorded, m)))
-  if (used.size > 0) return true
-  throw new ConflictingDefinitionError(
-    `A file no dataset uses is already at ${recorded}; remove it (butler verify --repair) and try again`,
-  )
 }
 
 /** Transfers one file to `target` and registers its undo. */

@@ -138,42 +138,6 @@ export async function readArtifactChecked(
   return bytes
 }
 
-/**
- * Of the zip member paths among `paths` (relative record paths), drops those whose zip still has a
- * member used by another record, so a zip is deleted only with its last dataset. Plain paths pass.
- *
- * @param inUse - which of the given record paths are still used (the bridge's `pathsInUse`)
- * @param absolute - absolute path of a relative record path
- */
-export async function dropZipsInUse(
-  paths: readonly string[],
-  inUse: (paths: readonly string[]) => Promise<Set<string>>,
-  absolute: (path: string) => string,
-): Promise<string[]> {
-  const zips = new Set<string>()
-  for (const p of paths) if (isZipMemberPath(p)) zips.add(zipFileOf(p))
-  if (zips.size === 0) return [...paths]
-  const kept = new Set<string>()
-  for (const zip of zips) {
-    let members: string[]
-    try {
-      members = [...(await zipEntries(absolute(zip))).keys()]
-    } catch {
-      // Unreadable: keep it (a leftover is reported by verify; deleting data is not undoable).
-      kept.add(zip)
-      continue
-    }
-    const used = await inUse(members.map((m) => zipMemberPath(zip, m)))
-    if (used.size > 0) kept.add(zip)
-  }
-  const out = new Set<string>()
-  for (const p of paths) {
-    if (!isZipMemberPath(p)) out.add(p)
-    else if (!kept.has(zipFileOf(p))) out.add(zipFileOf(p))
-  }
-  return [...out]
-}
-
 /** Reads a stream whole into one buffer of the announced size. */
 async function collect(stream: Readable, size: number): Promise<Buffer> {
   const chunks: Buffer[] = []

@@ -2,41 +2,27 @@
  * A datastore of objects in an S3-compatible bucket, under one key prefix.
  */
 import type { DatasetRef } from '../../datasets/dataset-ref.js'
-import type { StorageClassFactory } from '../../datasets/storage-class.js'
-import type { DatastoreBridge } from '../../datasets/stored-file-info.js'
-import { DatasetNotFoundError } from '../../errors.js'
-import type { FormatterFactory } from '../../formatters/formatter-factory.js'
 import type { UndoLog } from '../../internal/undo-log.js'
-import {
-  ArtifactPlanner,
-  checkDistinctPaths,
-  checkPathsUnused,
-  type PreparedArtifact,
-  recordOf,
-} from '../artifact-planner.js'
-import { emptyTrashWith, type VerifyHost, verifyWith } from '../artifact-upkeep.js'
+import { ArtifactDatastore, type ArtifactDatastoreOptions } from '../artifact-datastore.js'
+import { checkDistinctPaths, checkPathsUnused, type PreparedArtifact, recordOf } from '../artifact-planner.js'
+import type { VerifyHost } from '../artifact-upkeep.js'
 import type { FileCache } from '../cache/file-cache.js'
-import type { CompositesPolicy } from '../composites.js'
-import { type DatasetReaderHost, readDataset } from '../dataset-reader.js'
+import type { DatasetReaderHost } from '../dataset-reader.js'
 import type {
   ArtifactInfo,
   Datastore,
-  DatastoreGetOptions,
-  DatastorePutItem,
-  DatastorePutOptions,
   FetchMode,
   FileDataset,
   IngestOptions,
   LocalArtifact,
   TransferMode,
-  VerifyProblem,
   ZipDataset,
 } from '../datastore.js'
 import { createChecksum, readFileChecked } from '../file/atomic-write.js'
-import type { FileTemplates } from '../file/file-template.js'
 import { zipFileOf, zipFragmentOf } from '../file/zip-member.js'
-import { forEachLimited, ingestIntoObjectStore, ingestZipIntoObjectStore } from './object-store-ingest.js'
-import { CHECKSUM_ALGORITHM, ObjectStoreReader } from './object-store-reader.js'
+import { forEachLimited } from '../for-each-limited.js'
+import { ingestIntoObjectStore, ingestZipIntoObjectStore } from './object-store-ingest.js'
+import { ObjectStoreReader } from './object-store-reader.js'
 import { objectStoreUpkeepHost } from './object-store-upkeep.js'
 import { chunkParts, concatBytes, fileParts, S3Bucket } from './s3-bucket.js'
 import { keyOf, parseS3Root, rootUri, type S3Location, s3Uri } from './s3-location.js'
@@ -48,8 +34,11 @@ export const DEFAULT_MULTIPART_THRESHOLD = 64 * 1024 * 1024
 export const DEFAULT_MULTIPART_PART_SIZE = 16 * 1024 * 1024
 
 /** Options of an `ObjectStoreDatastore`. */
-export interface ObjectStoreDatastoreOptions {
-  /** `s3://bucket/prefix`: the datastore owns every object under the prefix. */
+export interface ObjectStoreDatastoreOptions extends ArtifactDatastoreOptions {
+  /**
+   * `s3://bucket/prefix`: the datastore owns every object under the prefix (the name defaults to
+   * `ObjectStoreDatastore@<root>`).
+   */
   readonly root: string
   /** Endpoint URL of an S3-compatible server (default: AWS). */
   readonly endpoint?: string | undefined
@@ -57,18 +46,6 @@ export interface ObjectStoreDatastoreOptions {
   readonly region?: string | undefined
   /** Path-style addressing (`endpoint/bucket/key`); default true when an endpoint is given. */
   readonly forcePathStyle?: boolean | undefined
-  /** Name recorded with every artifact; default `ObjectStoreDatastore@<root>`. */
-  readonly name?: string | undefined
-  readonly bridge: DatastoreBridge
-  readonly storageClasses: StorageClassFactory
-  readonly formatters: FormatterFactory
-  readonly templates: FileTemplates
-  /** Record a blake2b checksum of every artifact (default false). */
-  readonly checksum?: boolean | undefined
-  /** How many objects are written or read at once in batch operations (default 16). */
-  readonly concurrency?: number | undefined
-  /** Which composites are written one object per component (default: none). */
-  readonly composites?: CompositesPolicy | undefined
   /** Local cache of whole artifacts for reads; without one, every read is ranged GETs. */
   readonly cache?: FileCache | undefined
   /** Objects bigger than this many bytes are uploaded in parts (default 64 MiB). */
@@ -96,27 +73,24 @@ export interface ObjectStoreDatastoreOptions {
  *   cache: FileCache.fromConfig({ root: '/var/cache/butler' }),
  * })
  */
-export class ObjectStoreDatastore implements Datastore {
+export class ObjectStoreDatastore
+  extends ArtifactDatastore<ObjectStoreDatastoreOptions>
+  implements Datastore
+{
   readonly name: string
   /** The root URI, `s3://bucket/prefix`. */
   readonly root: string
   readonly location: S3Location
   readonly bucket: S3Bucket
   readonly cache: FileCache | undefined
-  private readonly options: ObjectStoreDatastoreOptions
-  private readonly bridge: DatastoreBridge
-  private readonly planner: ArtifactPlanner
   private readonly reader: ObjectStoreReader
-  private readonly concurrency: number
 
   constructor(options: ObjectStoreDatastoreOptions) {
-    this.options = options
+    super(options)
     this.location = parseS3Root(options.root)
     this.root = rootUri(this.location)
     this.name = options.name ?? `ObjectStoreDatastore@${this.root}`
-    this.bridge = options.bridge
     this.cache = options.cache
-    this.concurrency = options.concurrency ?? 16
     this.bucket = new S3Bucket({
       bucket: this.location.bucket,
       endpoint: options.endpoint,
@@ -125,77 +99,6 @@ export class ObjectStoreDatastore implements Datastore {
       connectTimeoutMs: options.connectTimeoutMs,
     })
     this.reader = new ObjectStoreReader(this.bucket, this.location, this.cache, this.name)
-    this.planner = new ArtifactPlanner({
-      storageClasses: options.storageClasses,
-      formatters: options.formatters,
-      templates: options.templates,
-      composites: options.composites,
-      checkPath: (path) => {
-        this.keyOf(path)
-      },
-    })
-  }
-
-  async put(obj: unknown, ref: DatasetRef, undo: UndoLog, options: DatastorePutOptions = {}): Promise<void> {
-    await this.putMany([{ ...options, obj, ref }], undo)
-  }
-
-  async putMany(items: readonly DatastorePutItem[], undo: UndoLog): Promise<void> {
-    if (items.length === 0) return
-    const prepared = (await Promise.all(items.map((item) => this.planner.prepare(item)))).flat()
-    await this.writePrepared(prepared, undo)
-  }
-
-  /** Stores one component of a dataset stored one object per component (see `Datastore.putComponent`). */
-  async putComponent(obj: unknown, ref: DatasetRef, undo: UndoLog, options: DatastorePutOptions = {}) {
-    await this.writePrepared([await this.planner.prepareComponent(obj, ref, this.bridge, options)], undo)
-  }
-
-  async get(ref: DatasetRef, options: DatastoreGetOptions = {}): Promise<unknown> {
-    const records = await this.bridge.fetchRecords([ref.id])
-    return readDataset(this.readerHost(ref), ref, records.get(ref.id), options)
-  }
-
-  async getMany(refs: readonly DatasetRef[], options: DatastoreGetOptions = {}): Promise<unknown[]> {
-    const records = await this.bridge.fetchRecords(refs.map((r) => r.id))
-    const out: unknown[] = new Array(refs.length)
-    await forEachLimited(refs, this.concurrency, async (ref, i) => {
-      out[i] = await readDataset(this.readerHost(ref), ref, records.get(ref.id), options)
-    })
-    return out
-  }
-
-  async knows(ref: DatasetRef): Promise<boolean> {
-    return (await this.bridge.knownIds(this.name, [ref.id])).has(ref.id)
-  }
-
-  async exists(ref: DatasetRef): Promise<boolean> {
-    if (!(await this.knows(ref))) return false
-    const records = (await this.bridge.fetchRecords([ref.id])).get(ref.id) ?? []
-    for (const r of records) {
-      if ((await this.bucket.head(this.keyOf(zipFileOf(r.path)))) === undefined) return false
-    }
-    return records.length > 0
-  }
-
-  async getURI(ref: DatasetRef, options: { readonly predict?: boolean } = {}): Promise<string> {
-    const records = (await this.bridge.fetchRecords([ref.id])).get(ref.id)
-    const record = records?.find((r) => r.component === '')
-    if (record) return this.uriOf(record.path)
-    if (!options.predict) throw new DatasetNotFoundError(`Dataset ${ref} has no artifact in ${this.name}`)
-    const { path, formatter } = this.planner.locate(ref)
-    return `${s3Uri(this.location.bucket, this.keyOf(path + formatter.extension))}#predicted`
-  }
-
-  async trash(refs: readonly DatasetRef[]): Promise<void> {
-    await this.bridge.trash(
-      this.name,
-      refs.map((r) => r.id),
-    )
-  }
-
-  emptyTrash(): Promise<number> {
-    return emptyTrashWith(this.upkeepHost())
   }
 
   ingest(files: readonly FileDataset[], options: IngestOptions, undo: UndoLog): Promise<void> {
@@ -204,29 +107,6 @@ export class ObjectStoreDatastore implements Datastore {
 
   ingestZip(zip: ZipDataset, options: { readonly transfer?: TransferMode }, undo: UndoLog): Promise<void> {
     return ingestZipIntoObjectStore(this.ingestHost(), zip, options.transfer ?? 'auto', undo)
-  }
-
-  async artifacts(refs: readonly DatasetRef[]): Promise<ArtifactInfo[]> {
-    const ids = refs.map((r) => r.id)
-    const records = await this.bridge.fetchRecords(ids)
-    const known = await this.bridge.knownIds(this.name, ids)
-    const out: ArtifactInfo[] = []
-    for (const ref of refs) {
-      if (!known.has(ref.id)) continue
-      for (const r of records.get(ref.id) ?? []) {
-        out.push({
-          datasetId: r.datasetId,
-          component: r.component,
-          path: r.path,
-          absolutePath: s3Uri(this.location.bucket, this.keyOf(zipFileOf(r.path))),
-          formatter: r.formatter,
-          storageClass: r.storageClass,
-          checksum: r.checksum,
-          fileSize: r.fileSize,
-        })
-      }
-    }
-    return out
   }
 
   fetchArtifact(
@@ -241,12 +121,6 @@ export class ObjectStoreDatastore implements Datastore {
     return this.reader.local(artifact)
   }
 
-  verify(
-    options: { readonly repair?: boolean; readonly checksums?: boolean } = {},
-  ): Promise<VerifyProblem[]> {
-    return verifyWith(this.upkeepHost(), options)
-  }
-
   /** Checks that the bucket exists and the server answers (a `RepositoryError` otherwise). */
   checkBucket(timeoutMs?: number): Promise<void> {
     return this.bucket.checkBucket(timeoutMs)
@@ -259,7 +133,7 @@ export class ObjectStoreDatastore implements Datastore {
   }
 
   /** Uploads serialised artifacts, then records them; written objects are deleted on failure. */
-  private async writePrepared(prepared: readonly PreparedArtifact[], undo: UndoLog): Promise<void> {
+  protected async writePrepared(prepared: readonly PreparedArtifact[], undo: UndoLog): Promise<void> {
     checkDistinctPaths(prepared)
     const keys = prepared.map((p) => this.keyOf(p.path))
     // One query instead of a HEAD per object: what is at an unused path is a leftover, overwritten.
@@ -288,7 +162,7 @@ export class ObjectStoreDatastore implements Datastore {
     chunks: readonly Uint8Array[],
   ): Promise<{ size: number; checksum: string | undefined }> {
     let size = 0
-    const hash = this.options.checksum ? createChecksum(CHECKSUM_ALGORITHM) : undefined
+    const hash = this.checksum ? createChecksum(this.checksum) : undefined
     for (const c of chunks) {
       size += c.byteLength
       hash?.update(c)
@@ -315,7 +189,7 @@ export class ObjectStoreDatastore implements Datastore {
   }
 
   /** The reader host for one read: `open` knows the ref, which decides whether reads are cached. */
-  private readerHost(ref: DatasetRef): DatasetReaderHost {
+  protected readerHost(ref: DatasetRef): DatasetReaderHost {
     return {
       name: this.name,
       storageClasses: this.options.storageClasses,
@@ -328,19 +202,29 @@ export class ObjectStoreDatastore implements Datastore {
     return keyOf(this.location, path)
   }
 
-  private uriOf(path: string): string {
-    return s3Uri(this.location.bucket, this.keyOf(zipFileOf(path))) + zipFragmentOf(path)
+  protected async hasArtifact(recordPath: string): Promise<boolean> {
+    return (await this.bucket.head(this.keyOf(zipFileOf(recordPath)))) !== undefined
+  }
+
+  protected uriOf(recordPath: string): string {
+    return this.locationOf(recordPath) + zipFragmentOf(recordPath)
+  }
+
+  protected newArtifactUri(path: string): string {
+    return s3Uri(this.location.bucket, this.keyOf(path))
+  }
+
+  protected locationOf(recordPath: string): string {
+    return s3Uri(this.location.bucket, this.keyOf(zipFileOf(recordPath)))
+  }
+
+  protected checkNewPath(path: string): void {
+    this.keyOf(path)
   }
 
   private ingestHost() {
     return {
-      name: this.name,
-      bridge: this.bridge,
-      formatters: this.options.formatters,
-      storageClasses: this.options.storageClasses,
-      checksum: this.options.checksum ? CHECKSUM_ALGORITHM : undefined,
-      concurrency: this.concurrency,
-      locate: (ref: DatasetRef) => this.planner.locate(ref),
+      ...this.ingestPlanHost(),
       keyOf: (path: string) => this.keyOf(path),
       exists: async (key: string) => (await this.bucket.head(key)) !== undefined,
       upload: (key: string, file: string, size: number) => this.uploadFile(key, file, size),
@@ -358,7 +242,7 @@ export class ObjectStoreDatastore implements Datastore {
   }
 
   /** The storage operations of deletion and checks: objects under the prefix. */
-  private upkeepHost(): VerifyHost {
+  protected upkeepHost(): VerifyHost {
     return objectStoreUpkeepHost({
       name: this.name,
       bridge: this.bridge,

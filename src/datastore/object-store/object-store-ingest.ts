@@ -4,39 +4,32 @@
  * before the first upload; uploads are undone by deleting the objects, moves by restoring the files.
  */
 import { unlink } from 'node:fs/promises'
-import type { DatasetRef } from '../../datasets/dataset-ref.js'
-import type { StorageClassFactory } from '../../datasets/storage-class.js'
-import type { DatastoreBridge, StoredFileInfo } from '../../datasets/stored-file-info.js'
-import { ConflictingDefinitionError, InputError } from '../../errors.js'
-import type { Formatter } from '../../formatters/formatter.js'
-import type { FormatterFactory } from '../../formatters/formatter-factory.js'
+import { InputError } from '../../errors.js'
 import type { UndoLog } from '../../internal/undo-log.js'
 import type { FileDataset, IngestOptions, TransferMode, ZipDataset } from '../datastore.js'
-import { type ChecksumAlgorithm, checksumFile } from '../file/atomic-write.js'
+import { statSources } from '../file/ingest.js'
+import { storedZipPath } from '../file/zip-ingest.js'
+import { forEachLimited } from '../for-each-limited.js'
 import {
+  checkMovedOnce,
   checkNotStored,
   checkOptionLengths,
-  chooseFormatter,
-  ingestExtension,
-  statSources,
-} from '../file/ingest.js'
-import { storedZipPath } from '../file/zip-ingest.js'
-import { zipMemberPath } from '../file/zip-member.js'
+  claimDestination,
+  destinationTaken,
+  IngestFormats,
+  type IngestPlanHost,
+  ingestChecksums,
+  insertIngestRecords,
+  insertZipRecords,
+  type PlannedIngest,
+  storedZipInUse,
+} from '../ingest-plan.js'
 
 /** Transfer modes an object store takes files with (`auto` is `copy`). */
 export const OBJECT_STORE_TRANSFERS: readonly TransferMode[] = ['auto', 'copy', 'move']
 
 /** What ingest needs from the object-store datastore it fills. */
-export interface ObjectStoreIngestHost {
-  readonly name: string
-  readonly bridge: DatastoreBridge
-  readonly formatters: FormatterFactory
-  readonly storageClasses: StorageClassFactory
-  /** Checksum algorithm of new records, or undefined when checksums are off. */
-  readonly checksum: ChecksumAlgorithm | undefined
-  readonly concurrency: number
-  /** Template path (no extension) and configured formatter of a dataset. */
-  locate(ref: DatasetRef): { readonly path: string; readonly formatter: Formatter }
+export interface ObjectStoreIngestHost extends IngestPlanHost {
   /** Object key of a datastore-relative path (throws `PathEscapeError` for paths leaving the root). */
   keyOf(path: string): string
   /** Whether an object is at a key. */
@@ -51,13 +44,8 @@ export interface ObjectStoreIngestHost {
   zipMembers(path: string): Promise<string[] | undefined>
 }
 
-interface PlannedUpload {
-  readonly source: string
-  readonly size: number
-  readonly path: string
+interface PlannedUpload extends PlannedIngest {
   readonly key: string
-  readonly formatter: Formatter
-  readonly refs: readonly DatasetRef[]
 }
 
 /** Throws an `InputError` naming the mode unless an object store can take files that way. */
@@ -81,29 +69,13 @@ export async function ingestIntoObjectStore(
   checkObjectStoreTransfer(mode, host.name)
   checkOptionLengths(files, options)
   const sources = statSources(files)
-  if (mode === 'move') {
-    const seen = new Set<string>()
-    const twice = sources.find((s) => seen.has(s.path) || !seen.add(s.path))
-    if (twice) {
-      throw new InputError(
-        `File '${twice.path}' is listed twice; a file is moved once (give all its datasets in one entry)`,
-      )
-    }
-  }
+  if (mode === 'move') checkMovedOnce(sources)
   await checkNotStored(host, files)
-  const chosen = new Map<string, Formatter>()
+  const formats = new IngestFormats(host)
   const planned: PlannedUpload[] = files.map((file, i) => {
     const source = sources[i]!
-    const ref = file.refs[0]!
-    const ext = ingestExtension(source.path)
-    const located = host.locate(ref)
-    const cacheKey = `${located.formatter.name}\0${ref.datasetType.storageClassName}\0${ext}\0${file.formatter ?? ''}`
-    let formatter = chosen.get(cacheKey)
-    if (!formatter) {
-      formatter = chooseFormatter(host, ref, ext, located.formatter, file.formatter)
-      chosen.set(cacheKey, formatter)
-    }
-    const path = options.targetPaths?.[i] ?? located.path + ext
+    const { formatter, path: templated } = formats.of(file, source.path)
+    const path = options.targetPaths?.[i] ?? templated
     return {
       source: source.path,
       size: source.stats.size,
@@ -114,14 +86,7 @@ export async function ingestIntoObjectStore(
     }
   })
   await checkDestinations(host, planned)
-  const recordInfo = options.recordValidationInfo ?? true
-  const checksums: (string | null)[] = []
-  for (const [i, p] of planned.entries()) {
-    const given = options.checksums?.[i]
-    if (!recordInfo) checksums.push(null)
-    else if (given !== undefined) checksums.push(given)
-    else checksums.push(host.checksum ? await checksumFile(p.source, host.checksum, p.size) : null)
-  }
+  const checksums = await ingestChecksums(host, planned, options)
   const uploaded: string[] = []
   undo.push(() => host.remove(uploaded))
   await forEachLimited(planned, host.concurrency, async (p) => {
@@ -135,21 +100,7 @@ export async function ingestIntoObjectStore(
       planned.map((p) => ({ source: p.source, key: p.key })),
       undo,
     )
-  const records: StoredFileInfo[] = []
-  planned.forEach((p, i) => {
-    for (const ref of p.refs) {
-      records.push({
-        datasetId: ref.id,
-        component: '',
-        path: p.path,
-        formatter: p.formatter.name,
-        storageClass: ref.datasetType.storageClassName,
-        checksum: checksums[i] ?? null,
-        fileSize: recordInfo ? p.size : -1,
-      })
-    }
-  })
-  await host.bridge.insertRecords(host.name, records)
+  await insertIngestRecords(host, planned, checksums, options)
 }
 
 /**
@@ -167,37 +118,13 @@ export async function ingestZipIntoObjectStore(
   const [source] = statSources([{ path: zip.path, refs: zip.members[0]?.refs ?? [] }])
   const recorded = storedZipPath(zip.name)
   const key = host.keyOf(recorded)
-  const members = await host.zipMembers(recorded)
-  let shared = false
-  if (members !== undefined) {
-    const used = await host.bridge.pathsInUse(members.map((m) => zipMemberPath(recorded, m)))
-    if (used.size === 0) {
-      throw new ConflictingDefinitionError(
-        `An object no dataset uses is already at ${recorded}; remove it (butler verify --repair) and try again`,
-      )
-    }
-    shared = true
-  }
+  const shared = await storedZipInUse(host.bridge, recorded, await host.zipMembers(recorded), 'An object')
   if (!shared) {
     await host.upload(key, source!.path, source!.stats.size)
     undo.push(() => host.remove([key]))
     if (transfer === 'move') await removeSources(host, [{ source: source!.path, key }], undo)
   }
-  const records: StoredFileInfo[] = []
-  for (const m of zip.members) {
-    for (const ref of m.refs) {
-      records.push({
-        datasetId: ref.id,
-        component: '',
-        path: zipMemberPath(recorded, m.member),
-        formatter: m.formatter,
-        storageClass: m.storageClass,
-        checksum: m.checksum,
-        fileSize: m.fileSize,
-      })
-    }
-  }
-  await host.bridge.insertRecords(host.name, records)
+  await insertZipRecords(host, zip, recorded)
 }
 
 /** Distinct destinations, none already holding an object. */
@@ -206,23 +133,12 @@ async function checkDestinations(
   planned: readonly PlannedUpload[],
 ): Promise<void> {
   const seen = new Set<string>()
-  for (const p of planned) {
-    if (seen.has(p.key)) {
-      throw new ConflictingDefinitionError(
-        `Two files of this ingest would go to the same path '${p.path}'; the file template does not give unique paths`,
-      )
-    }
-    seen.add(p.key)
-  }
+  for (const p of planned) claimDestination(seen, p.key, p.path)
   const taken: string[] = []
   await forEachLimited(planned, host.concurrency, async (p) => {
     if (await host.exists(p.key)) taken.push(p.path)
   })
-  if (taken.length > 0) {
-    throw new ConflictingDefinitionError(
-      `File '${taken[0]}' already exists in the datastore; nothing was ingested`,
-    )
-  }
+  if (taken.length > 0) throw destinationTaken(taken[0]!)
 }
 
 /** Deletes moved sources once they are uploaded; a rollback downloads them back first. */
@@ -235,26 +151,4 @@ async function removeSources(
     await unlink(m.source)
     undo.push(() => host.download(m.key, m.source))
   }
-}
-
-/** Runs `fn` over items with at most `limit` at once; the first failure is rethrown after all settle. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0
-  let failure: { error: unknown } | undefined
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const i = next++
-      try {
-        await fn(items[i]!, i)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
-  if (failure) throw failure.error
 }

@@ -9,22 +9,20 @@ import type { DatasetRef } from '../../datasets/dataset-ref.js'
 import type { StoredFileInfo } from '../../datasets/stored-file-info.js'
 import { ChecksumError, DatasetNotFoundError, InputError } from '../../errors.js'
 import { type ByteSource, MemoryByteSource } from '../../formatters/byte-source.js'
+import { CHECKSUM_ALGORITHM } from '../artifact-datastore.js'
 import { lookupSubject } from '../artifact-planner.js'
 import type { CachedFile, FileCache } from '../cache/file-cache.js'
 import type { OpenedArtifact } from '../dataset-reader.js'
 import type { ArtifactInfo, FetchMode, LocalArtifact } from '../datastore.js'
 import { createChecksum, readFileChecked, SMALL_FILE_BYTES } from '../file/atomic-write.js'
 import { FileByteSource } from '../file/file-byte-source.js'
-import { ingestExtension } from '../file/ingest.js'
 import { withTemporaryFile } from '../file/local-artifact.js'
 import { isZipMemberPath, splitZipPath } from '../file/zip-member.js'
+import { ingestExtension } from '../ingest-plan.js'
 import { RemoteZipDirectory } from './remote-zip.js'
 import type { S3Bucket } from './s3-bucket.js'
 import { S3ByteSource } from './s3-byte-source.js'
 import { keyOf, type S3Location } from './s3-location.js'
-
-/** The checksum algorithm of object-store records. */
-export const CHECKSUM_ALGORITHM = 'blake2b'
 
 /** A ranged source over a stored object, with its key. */
 type KeyedSource = ByteSource & { readonly key: string }

@@ -15,7 +15,6 @@ import { pipeline } from 'node:stream/promises'
 import type {
   GetObjectCommandOutput,
   ListMultipartUploadsCommandOutput,
-  ListObjectsV2CommandOutput,
   S3Client,
   S3ClientConfig,
 } from '@aws-sdk/client-s3'
@@ -140,25 +139,12 @@ export class S3Bucket {
 
   /** Reads a whole object. */
   async getAll(key: string): Promise<Uint8Array> {
-    const { sdk, client } = await this.#connect()
-    let body: unknown
-    try {
-      body = (await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }))).Body
-    } catch (error) {
-      throw this.#wrap(error, 'GET', key)
-    }
-    return this.#readBody(body, key)
+    return this.#readBody(await this.#getBody(key), key)
   }
 
   /** Streams a whole object into a new local file (removed again on failure); returns its size. */
   async download(key: string, target: string): Promise<number> {
-    const { sdk, client } = await this.#connect()
-    let body: unknown
-    try {
-      body = (await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }))).Body
-    } catch (error) {
-      throw this.#wrap(error, 'GET', key)
-    }
+    const body = await this.#getBody(key)
     const out = createWriteStream(target, { flags: 'w' })
     let size = 0
     try {
@@ -181,19 +167,16 @@ export class S3Bucket {
 
   /** Writes an object in one request (it appears whole, atomically). */
   async put(key: string, body: Uint8Array): Promise<void> {
-    const { sdk, client } = await this.#connect()
-    try {
-      await client.send(
+    await this.#send('PUT', key, (sdk, client) =>
+      client.send(
         new sdk.PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: body,
           ContentLength: body.byteLength,
         }),
-      )
-    } catch (error) {
-      throw this.#wrap(error, 'PUT', key)
-    }
+      ),
+    )
   }
 
   /**
@@ -242,35 +225,26 @@ export class S3Bucket {
 
   /** Abandons a multipart upload, freeing its parts. */
   async abortUpload(key: string, uploadId: string): Promise<void> {
-    const { sdk, client } = await this.#connect()
-    try {
-      await client.send(
-        new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
-      )
-    } catch (error) {
-      throw this.#wrap(error, 'abort of an upload', key)
-    }
+    await this.#send('abort of an upload', key, (sdk, client) =>
+      client.send(new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })),
+    )
   }
 
   /** Deletes objects (missing ones are fine) in batches; returns how many keys were deleted. */
   async deleteMany(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0
-    const { sdk, client } = await this.#connect()
     let deleted = 0
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const batch = keys.slice(i, i + DELETE_BATCH)
-      let errors: { Key?: string | undefined; Code?: string | undefined }[] = []
-      try {
-        const out = await client.send(
+      const out = await this.#send('DELETE', batch[0], (sdk, client) =>
+        client.send(
           new sdk.DeleteObjectsCommand({
             Bucket: this.bucket,
             Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
           }),
-        )
-        errors = out.Errors ?? []
-      } catch (error) {
-        throw this.#wrap(error, 'DELETE', batch[0])
-      }
+        ),
+      )
+      const errors = out.Errors ?? []
       if (errors.length > 0) {
         const first = errors[0]!
         throw new ButlerError(
@@ -284,21 +258,17 @@ export class S3Bucket {
 
   /** Every object whose key starts with `prefix`, in pages. */
   async *list(prefix: string): AsyncGenerator<ListedObject> {
-    const { sdk, client } = await this.#connect()
     let token: string | undefined
     do {
-      let out: ListObjectsV2CommandOutput
-      try {
-        out = await client.send(
+      const out = await this.#send('listing', prefix, (sdk, client) =>
+        client.send(
           new sdk.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: prefix,
             ...(token ? { ContinuationToken: token } : {}),
           }),
-        )
-      } catch (error) {
-        throw this.#wrap(error, 'listing', prefix)
-      }
+        ),
+      )
       for (const o of out.Contents ?? []) if (o.Key) yield { key: o.Key, size: o.Size ?? 0 }
       token = out.IsTruncated ? out.NextContinuationToken : undefined
     } while (token)
@@ -376,6 +346,30 @@ export class S3Bucket {
       return { sdk, client: new sdk.S3Client(config) }
     })
     return this.#client
+  }
+
+  /**
+   * Sends one request with the connected client; a failure is wrapped (see `#wrap`) as the `what`
+   * of `key`.
+   */
+  async #send<T>(
+    what: string,
+    key: string | undefined,
+    request: (sdk: Sdk, client: S3Client) => Promise<T>,
+  ): Promise<T> {
+    const { sdk, client } = await this.#connect()
+    try {
+      return await request(sdk, client)
+    } catch (error) {
+      throw this.#wrap(error, what, key)
+    }
+  }
+
+  /** The body of a whole object (a GET). */
+  #getBody(key: string): Promise<unknown> {
+    return this.#send('GET', key, async (sdk, client) => {
+      return (await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }))).Body
+    })
   }
 
   async #readBody(body: unknown, key: string): Promise<Uint8Array> {

@@ -22,9 +22,10 @@
  * are not supported: reading a table with one throws `FormatterError` naming the column.
  */
 
+import type { NdArrayData } from '../../datasets/ndarray.js'
 import { CorruptArtifactError, FormatterError } from '../../errors.js'
 import type { FitsCard, FitsHeader, FitsValue } from './header.js'
-import { paddedSize } from './image.js'
+import { decodeRows, encodeRows, type FitsBitpix, paddedSize, unscaledDecoding } from './image.js'
 
 /** The values of one column (see the module comment for which TFORM each gives). */
 export type FitsColumnValues =
@@ -91,6 +92,15 @@ const UNSUPPORTED: Readonly<Partial<Record<Letter, string>>> = {
   M: 'double complex',
   P: 'variable-length array',
   Q: 'variable-length array (64-bit descriptors)',
+}
+/** The image BITPIX of the same elements as each numeric letter. */
+const LETTER_BITPIX: Readonly<Partial<Record<Letter, FitsBitpix>>> = {
+  B: 8,
+  I: 16,
+  J: 32,
+  K: 64,
+  E: -32,
+  D: -64,
 }
 /** TZERO of the sign-flip convention (int8 / unsigned integers) of each integer letter. */
 const FLIP_ZERO: Readonly<Partial<Record<Letter, bigint>>> = {
@@ -224,9 +234,7 @@ export function encodeBinTable(table: FitsTable): EncodedBinTable {
   if (!Number.isSafeInteger(offset * rows)) throw new FormatterError('FITS table is too large')
   const rowBytes = offset
   const data = new Uint8Array(paddedSize(rowBytes * rows))
-  const view = new DataView(data.buffer)
-  for (const [i, column] of columns.entries())
-    writeColumn(view, data, column.values, layouts[i]!, rowBytes, rows)
+  for (const [i, column] of columns.entries()) writeColumn(data, column.values, layouts[i]!, rowBytes, rows)
   return { rowBytes, cards, data }
 }
 
@@ -247,7 +255,6 @@ function storedNull(value: number | bigint, zero: bigint, letter: Letter, label:
 }
 
 function writeColumn(
-  view: DataView,
   bytes: Uint8Array,
   values: FitsColumnValues,
   layout: ColumnLayout,
@@ -266,38 +273,17 @@ function writeColumn(
     }
     return
   }
-  const size = LETTER_BYTES[letter]
-  for (let r = 0; r < rows; r++) {
-    const base = r * rowBytes + offset
-    for (let k = 0; k < repeat; k++) {
-      const at = base + k * size
-      const v = values[r * repeat + k]
-      switch (letter) {
-        case 'L':
-          bytes[at] = v === true ? 0x54 : v === false ? 0x46 : 0
-          break
-        case 'B':
-          view.setUint8(at, v as number)
-          break
-        case 'I':
-          view.setUint16(at, v as number, false)
-          break
-        case 'J':
-          view.setUint32(at, v as number, false)
-          break
-        case 'K':
-          view.setBigUint64(at, v as bigint, false)
-          break
-        case 'E':
-          view.setFloat32(at, v as number, false)
-          break
-        case 'D':
-          view.setFloat64(at, v as number, false)
-          break
+  if (letter === 'L') {
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < repeat; k++) {
+        const v = values[r * repeat + k]
+        bytes[r * rowBytes + offset + k] = v === true ? 0x54 : v === false ? 0x46 : 0
       }
-      if (flip) bytes[at]! ^= 0x80
     }
+    return
   }
+  const where = { rows, rowBytes, start: offset, width: repeat }
+  encodeRows(values as NdArrayData, LETTER_BYTES[letter], flip, bytes, where)
 }
 
 function intCard(header: FitsHeader, key: string, context: string): number | undefined {
@@ -367,7 +353,6 @@ export function decodeBinTable(header: FitsHeader, data: Uint8Array, context: st
       `${context}: the TFORMn add up to ${offset} bytes per row but NAXIS1 = ${rowBytes}`,
     )
   }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   const columns: FitsColumn[] = layouts.map((layout, i) => {
     const n = i + 1
     const name = stringCard(header, `TTYPE${n}`) ?? `col${n}`
@@ -378,7 +363,7 @@ export function decodeBinTable(header: FitsHeader, data: Uint8Array, context: st
       )
     }
     const unit = stringCard(header, `TUNIT${n}`)
-    const { values, nullValue } = readColumn(view, data, layout, rowBytes, rows, header, n, context)
+    const { values, nullValue } = readColumn(data, layout, rowBytes, rows, header, n, context)
     const column: FitsColumn = { name, values, repeat: layout.repeat, format: forms[i]! }
     return {
       ...column,
@@ -390,7 +375,6 @@ export function decodeBinTable(header: FitsHeader, data: Uint8Array, context: st
 }
 
 function readColumn(
-  view: DataView,
   bytes: Uint8Array,
   layout: ColumnLayout,
   rowBytes: number,
@@ -424,14 +408,17 @@ function readColumn(
     }
     return { values: out }
   }
+  const bitpix = LETTER_BITPIX[letter]
+  if (bitpix === undefined) throw new FormatterError(`FITS column type ${letter} is not supported`)
   const tscal = numberCard(header, `TSCAL${n}`, context) ?? 1
   const tzero = numberCard(header, `TZERO${n}`, context) ?? 0
   const tnull = 'BIJK'.includes(letter) ? numberCard(header, `TNULL${n}`, context) : undefined
   const identity = equalsBig(tscal, 1n) && Number(tzero) === 0
   const flipZero = FLIP_ZERO[letter]
   const flip = equalsBig(tscal, 1n) && flipZero !== undefined && equalsBig(tzero, flipZero)
+  const where = { rows, rowBytes, start: offset, width: repeat }
   if (identity || flip) {
-    const raw = readRaw(view, letter, count, (i) => at(Math.floor(i / repeat), i % repeat), flip)
+    const raw = decodeRows(bytes, unscaledDecoding(bitpix, flip), where)
     if (tnull === undefined) return { values: raw }
     if (typeof tnull === 'number' && !Number.isSafeInteger(tnull)) {
       throw new CorruptArtifactError(`${context}: TNULL${n} must be an integer, got ${tnull}`)
@@ -444,7 +431,7 @@ function readColumn(
     return { values: raw, nullValue: Number(tnull) + Number(zero) }
   }
   // General scaling: physical = TZERO + TSCAL * stored, as float64; TNULL becomes NaN.
-  const raw = readRaw(view, letter, count, (i) => at(Math.floor(i / repeat), i % repeat), false)
+  const raw = decodeRows(bytes, unscaledDecoding(bitpix, false), where)
   const out = new Float64Array(count)
   const scale = Number(tscal)
   const zero = Number(tzero)
@@ -454,70 +441,6 @@ function readColumn(
     out[i] = s === nullStored ? Number.NaN : zero + scale * s
   }
   return { values: out }
-}
-
-function readRaw(
-  view: DataView,
-  letter: Letter,
-  count: number,
-  at: (i: number) => number,
-  flip: boolean,
-): Exclude<FitsColumnValues, string[] | (boolean | null)[]> {
-  switch (letter) {
-    case 'B': {
-      if (flip) {
-        const out = new Int8Array(count)
-        for (let i = 0; i < count; i++) out[i] = view.getUint8(at(i)) ^ 0x80
-        return out
-      }
-      const out = new Uint8Array(count)
-      for (let i = 0; i < count; i++) out[i] = view.getUint8(at(i))
-      return out
-    }
-    case 'I': {
-      if (flip) {
-        const out = new Uint16Array(count)
-        for (let i = 0; i < count; i++) out[i] = view.getUint16(at(i), false) ^ 0x8000
-        return out
-      }
-      const out = new Int16Array(count)
-      for (let i = 0; i < count; i++) out[i] = view.getInt16(at(i), false)
-      return out
-    }
-    case 'J': {
-      if (flip) {
-        const out = new Uint32Array(count)
-        for (let i = 0; i < count; i++) out[i] = view.getUint32(at(i), false) ^ 0x80000000
-        return out
-      }
-      const out = new Int32Array(count)
-      for (let i = 0; i < count; i++) out[i] = view.getInt32(at(i), false)
-      return out
-    }
-    case 'K': {
-      if (flip) {
-        const out = new BigUint64Array(count)
-        const top = 1n << 63n
-        for (let i = 0; i < count; i++) out[i] = view.getBigUint64(at(i), false) ^ top
-        return out
-      }
-      const out = new BigInt64Array(count)
-      for (let i = 0; i < count; i++) out[i] = view.getBigInt64(at(i), false)
-      return out
-    }
-    case 'E': {
-      const out = new Float32Array(count)
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(at(i), false)
-      return out
-    }
-    case 'D': {
-      const out = new Float64Array(count)
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(at(i), false)
-      return out
-    }
-    default:
-      throw new FormatterError(`FITS column type ${letter} is not supported`)
-  }
 }
 
 /** A value of a one-row table as a plain object entry. */

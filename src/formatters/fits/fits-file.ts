@@ -9,22 +9,14 @@
  */
 
 import { NDARRAY_CONSTRUCTORS, type NdArray, type NdArrayDType, shapeSize } from '../../datasets/ndarray.js'
-import { CorruptArtifactError, FormatterError, ReadParameterError } from '../../errors.js'
+import { FormatterError, ReadParameterError } from '../../errors.js'
 import type { ByteSource } from '../byte-source.js'
 import { decodeBinTable, encodeBinTable, type FitsTable } from './bintable.js'
-import type { FitsBinTableHdu, FitsHdu, FitsHduInfo, FitsHduKind, FitsImageHdu } from './hdu.js'
+import type { FitsBinTableHdu, FitsHdu, FitsHduInfo, FitsImageHdu } from './hdu.js'
 import { isStructuralKey } from './hdu.js'
-import { FITS_BLOCK, FitsHeader, findEndCard } from './header.js'
-import {
-  bytesPerPixel,
-  decodePixels,
-  encodeImageData,
-  FITS_BITPIX,
-  type FitsBitpix,
-  imageLayout,
-  paddedSize,
-  pixelDecoding,
-} from './image.js'
+import { FitsHduScanner, fitsLocation } from './hdu-scanner.js'
+import { FitsHeader } from './header.js'
+import { bytesPerPixel, decodePixels, encodeImageData, imageLayout, pixelDecoding } from './image.js'
 
 /** A rectangle of pixels: 0-based column `x0` and row `y0` of its first pixel, and its size. */
 export interface FitsBox {
@@ -145,189 +137,14 @@ export function writeFits(hdus: readonly FitsHdu[]): Uint8Array[] {
   return chunks
 }
 
-function startsWith(bytes: Uint8Array, text: string): boolean {
-  if (bytes.length < text.length) return false
-  for (let i = 0; i < text.length; i++) if (bytes[i] !== text.charCodeAt(i)) return false
-  return true
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!.subarray(0, length)
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const p of parts) {
-    const n = Math.min(p.length, length - at)
-    out.set(p.subarray(0, n), at)
-    at += n
-    if (at >= length) break
-  }
-  return out
-}
-
-/** Reads the header starting at `offset`: returns it and its size in bytes (whole blocks). */
-async function readHeaderAt(
-  source: ByteSource,
-  offset: number,
-  context: string,
-): Promise<{ header: FitsHeader; headerBytes: number }> {
-  const parts: Uint8Array[] = []
-  let total = 0
-  let chunk = 4 * FITS_BLOCK
-  for (;;) {
-    const remaining = source.size - offset - total
-    if (remaining < FITS_BLOCK) {
-      throw new CorruptArtifactError(
-        `${context}: the header is truncated (no END card before the end of the file)`,
-      )
-    }
-    const length = Math.min(chunk, remaining - (remaining % FITS_BLOCK))
-    const bytes = await source.read(offset + total, length)
-    parts.push(bytes)
-    const end = findEndCard(bytes)
-    if (end >= 0) {
-      const headerEnd = total + end
-      const header = FitsHeader.parse(concat(parts, headerEnd), context)
-      return { header, headerBytes: paddedSize(headerEnd) }
-    }
-    total += length
-    chunk = Math.min(chunk * 2, 64 * FITS_BLOCK * 16)
-  }
-}
-
-function requireInt(
-  header: FitsHeader,
-  key: string,
-  context: string,
-  min = 0,
-  max = Number.MAX_SAFE_INTEGER,
-) {
-  const v = header.get(key)
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-    throw new CorruptArtifactError(
-      `${context}: ${key} ${v === undefined ? 'is missing' : `must be an integer in [${min}, ${max}], got ${String(v)}`}`,
-    )
-  }
-  return v
-}
-
-function multiply(a: number, b: number, context: string): number {
-  const r = a * b
-  if (!Number.isSafeInteger(r)) throw new CorruptArtifactError(`${context}: the data size is absurdly large`)
-  return r
-}
-
-function locationOf(source: ByteSource): string {
-  return source.location || 'FITS data'
-}
-
 /**
  * Lists the HDUs of a FITS file, reading only the headers (it seeks from header to header using the data
- * sizes). Throws `CorruptArtifactError` for anything that is not a well-formed FITS file (no SIMPLE card,
- * bad XTENSION, invalid BITPIX/NAXISn, data running past the end of the file, garbage between HDUs).
+ * sizes): `FitsHduScanner` run to the end of the file. Throws `CorruptArtifactError` for anything that is
+ * not a well-formed FITS file (no SIMPLE card, bad XTENSION, invalid BITPIX/NAXISn, data running past the
+ * end of the file, garbage between HDUs).
  */
-export async function readFitsStructure(source: ByteSource): Promise<FitsHduInfo[]> {
-  const where = locationOf(source)
-  const hdus: FitsHduInfo[] = []
-  let offset = 0
-  if (source.size < FITS_BLOCK) {
-    throw new CorruptArtifactError(
-      `${where} is not a FITS file (${source.size} bytes, less than one 2880-byte block)`,
-    )
-  }
-  while (offset < source.size) {
-    const index = hdus.length
-    const context = `${where} HDU ${index}`
-    if (index === 0) {
-      if (!startsWith(await source.read(0, 8), 'SIMPLE  ')) {
-        throw new CorruptArtifactError(`${where} is not a FITS file (it does not start with a SIMPLE card)`)
-      }
-    } else {
-      const probe = await source.read(offset, Math.min(FITS_BLOCK, source.size - offset))
-      if (!startsWith(probe, 'XTENSION')) {
-        if (probe.length === FITS_BLOCK && probe.every((b) => b === 0)) break // trailing zero padding
-        throw new CorruptArtifactError(
-          `${context}: ${source.size - offset} bytes at offset ${offset} after HDU ${index - 1} do not start an extension (no XTENSION card)`,
-        )
-      }
-    }
-    const { header, headerBytes } = await readHeaderAt(source, offset, context)
-    const firstKey = header.cards()[0]?.key
-    let xtension: string | undefined
-    if (index === 0) {
-      if (firstKey !== 'SIMPLE') {
-        throw new CorruptArtifactError(`${where} is not a FITS file (it does not start with a SIMPLE card)`)
-      }
-      if (header.get('SIMPLE') !== true) {
-        throw new CorruptArtifactError(`${context}: SIMPLE is not T (the file does not conform to FITS)`)
-      }
-    } else {
-      const x = header.get('XTENSION')
-      if (firstKey !== 'XTENSION' || typeof x !== 'string' || x.trim() === '') {
-        throw new CorruptArtifactError(`${context}: bad XTENSION card (${JSON.stringify(x ?? null)})`)
-      }
-      xtension = x.trim().toUpperCase()
-    }
-    const bitpixValue = header.get('BITPIX')
-    if (!FITS_BITPIX.includes(bitpixValue as FitsBitpix)) {
-      throw new CorruptArtifactError(
-        `${context}: invalid BITPIX ${JSON.stringify(String(bitpixValue ?? 'missing'))}`,
-      )
-    }
-    const bitpix = bitpixValue as FitsBitpix
-    const naxis = requireInt(header, 'NAXIS', context, 0, 999)
-    const axes: number[] = []
-    for (let n = 1; n <= naxis; n++) axes.push(requireInt(header, `NAXIS${n}`, context))
-    let pcount = 0
-    let gcount = 1
-    if (index > 0) {
-      pcount = requireInt(header, 'PCOUNT', context)
-      gcount = requireInt(header, 'GCOUNT', context)
-    }
-    const groups = index === 0 && naxis > 0 && axes[0] === 0 && header.get('GROUPS') === true
-    if (groups) {
-      pcount = header.has('PCOUNT') ? requireInt(header, 'PCOUNT', context) : 0
-      gcount = header.has('GCOUNT') ? requireInt(header, 'GCOUNT', context) : 1
-    }
-    let kind: FitsHduKind
-    if (index === 0) kind = groups ? 'other' : 'image'
-    else if (xtension === 'IMAGE') kind = 'image'
-    else if (xtension === 'BINTABLE') kind = 'bintable'
-    else if (xtension === 'TABLE') kind = 'table'
-    else kind = 'other'
-    if (kind === 'image' && index > 0 && (pcount !== 0 || gcount !== 1)) {
-      throw new CorruptArtifactError(`${context}: an IMAGE extension needs PCOUNT = 0 and GCOUNT = 1`)
-    }
-    if (kind === 'bintable' && (bitpix !== 8 || naxis !== 2 || gcount !== 1)) {
-      throw new CorruptArtifactError(`${context}: a BINTABLE needs BITPIX = 8, NAXIS = 2 and GCOUNT = 1`)
-    }
-    let elements = naxis === 0 ? 0 : 1
-    for (const [i, n] of axes.entries()) if (!(groups && i === 0)) elements = multiply(elements, n, context)
-    if (groups || index > 0) elements = multiply(elements + pcount, gcount, context)
-    const dataSize = multiply(elements, bytesPerPixel(bitpix), context)
-    const dataOffset = offset + headerBytes
-    if (dataOffset + dataSize > source.size) {
-      throw new CorruptArtifactError(
-        `${context}: the data is truncated (needs ${dataSize} bytes at offset ${dataOffset}; the file has ${source.size})`,
-      )
-    }
-    const name = header.get('EXTNAME')
-    const version = header.get('EXTVER')
-    hdus.push({
-      index,
-      kind,
-      ...(xtension !== undefined ? { xtension } : {}),
-      ...(typeof name === 'string' ? { name } : {}),
-      ...(typeof version === 'number' ? { version } : {}),
-      header,
-      bitpix,
-      shape: axes.reverse(),
-      headerOffset: offset,
-      dataOffset,
-      dataSize,
-    })
-    offset = dataOffset + paddedSize(dataSize)
-  }
-  return hdus
+export function readFitsStructure(source: ByteSource): Promise<FitsHduInfo[]> {
+  return new FitsHduScanner(source).all()
 }
 
 /** The first HDU with this EXTNAME (case-insensitive) and, when given, EXTVER. */
@@ -343,7 +160,7 @@ export function findHdu(
 }
 
 function hduContext(source: ByteSource, hdu: FitsHduInfo): string {
-  return `${locationOf(source)} HDU ${hdu.index}${hdu.name ? ` (${hdu.name})` : ''}`
+  return `${fitsLocation(source)} HDU ${hdu.index}${hdu.name ? ` (${hdu.name})` : ''}`
 }
 
 function describeKind(hdu: FitsHduInfo): string {

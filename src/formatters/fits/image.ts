@@ -17,7 +17,12 @@
  * (the pixels keep their stored value; the header keeps the BLANK card).
  */
 
-import type { NdArray, NdArrayData, NdArrayDType } from '../../datasets/ndarray.js'
+import {
+  NDARRAY_CONSTRUCTORS,
+  type NdArray,
+  type NdArrayData,
+  type NdArrayDType,
+} from '../../datasets/ndarray.js'
 import { CorruptArtifactError, FormatterError } from '../../errors.js'
 import { FITS_BLOCK, type FitsHeader, type FitsValue } from './header.js'
 
@@ -97,10 +102,74 @@ function flipNativeSignBits(bytes: Uint8Array, size: number): void {
   for (let i = HOST_LITTLE_ENDIAN ? size - 1 : 0; i < bytes.length; i += size) bytes[i]! ^= 0x80
 }
 
-/** Copies big-endian elements from `src` into `dst` (same length) in host byte order. */
-function copySwapped(src: Uint8Array, dst: Uint8Array, size: number): void {
-  dst.set(src)
-  swapInPlace(dst, size)
+/**
+ * Where elements sit in FITS data: `rows` rows of `rowBytes` bytes each, `width` elements in each row from
+ * its byte `start` (any alignment: a column of a binary table; the rows under a box of an image).
+ */
+export interface ByteRows {
+  readonly rows: number
+  readonly rowBytes: number
+  readonly start: number
+  readonly width: number
+}
+
+/** Runs shorter than this many bytes are copied a word at a time (cheaper than a subarray per run). */
+const BYTE_LOOP_LIMIT = 64
+
+/** One side of a copy of runs: its bytes, the distance between runs and where the first run starts. */
+interface Runs {
+  readonly bytes: Uint8Array
+  readonly stride: number
+  readonly start: number
+}
+
+/** Copies `count` runs of `runBytes` bytes from `from` to `to` (4-byte words, then single bytes). */
+function copyRuns(from: Runs, to: Runs, count: number, runBytes: number): void {
+  const { bytes: source, stride: sourceStride } = from
+  const { bytes: target, stride: targetStride } = to
+  if (runBytes === 0) return
+  if (runBytes >= BYTE_LOOP_LIMIT) {
+    for (let r = 0, s = from.start, t = to.start; r < count; r++, s += sourceStride, t += targetStride)
+      target.set(source.subarray(s, s + runBytes), t)
+    return
+  }
+  const sourceView = new DataView(source.buffer, source.byteOffset, source.byteLength)
+  const targetView = new DataView(target.buffer, target.byteOffset, target.byteLength)
+  const words = runBytes - (runBytes % 4)
+  for (let r = 0, s = from.start, t = to.start; r < count; r++, s += sourceStride, t += targetStride) {
+    let k = 0
+    for (; k < words; k += 4) targetView.setUint32(t + k, sourceView.getUint32(s + k))
+    for (; k < runBytes; k++) target[t + k] = source[s + k]!
+  }
+}
+
+/**
+ * Writes the elements of `data` (`size` bytes each, `layout.rows * layout.width` of them) big-endian into
+ * `out` at the places `layout` gives, with the sign bits flipped when `flip` (the BZERO/TZERO offset
+ * conventions). The inverse of {@link decodeRows}.
+ */
+export function encodeRows(
+  data: NdArrayData,
+  size: number,
+  flip: boolean,
+  out: Uint8Array,
+  layout: ByteRows,
+): void {
+  const { rows, rowBytes, start } = layout
+  const keepBytes = layout.width * size
+  const contiguous = start === 0 && keepBytes === rowBytes
+  const buf = contiguous ? out.subarray(0, rows * keepBytes) : new Uint8Array(rows * keepBytes)
+  buf.set(new Uint8Array(data.buffer, data.byteOffset, buf.length))
+  swapInPlace(buf, size)
+  if (flip) flipSignBits(buf, size)
+  if (!contiguous) {
+    copyRuns(
+      { bytes: buf, stride: keepBytes, start: 0 },
+      { bytes: out, stride: rowBytes, start },
+      rows,
+      keepBytes,
+    )
+  }
 }
 
 /**
@@ -123,10 +192,12 @@ export function encodeImageData(array: NdArray): Uint8Array[] {
     return padded === byteLength ? [raw] : [raw, new Uint8Array(padded - byteLength)]
   }
   const out = new Uint8Array(padded)
-  out.set(raw)
-  const body = out.subarray(0, byteLength)
-  swapInPlace(body, size)
-  if (bzero !== undefined) flipSignBits(body, size)
+  encodeRows(data, size, bzero !== undefined, out, {
+    rows: 1,
+    rowBytes: byteLength,
+    start: 0,
+    width: data.length,
+  })
   return [out]
 }
 
@@ -174,19 +245,26 @@ function equalsBig(value: number | bigint, target: bigint): boolean {
   return Number.isInteger(value) && BigInt(value) === target
 }
 
+/**
+ * The decoding of values stored as they are (`flip` false: the dtype of BITPIX) or in the sign-flip
+ * convention (`flip` true, integer BITPIX only: int8 or the unsigned dtype).
+ */
+export function unscaledDecoding(bitpix: FitsBitpix, flip: boolean): PixelDecoding {
+  if (!flip) return { bitpix, dtype: NATIVE_DTYPE[bitpix], mode: 'native', bzero: 0, bscale: 1 }
+  const dtype = FLIP_DTYPE[bitpix]
+  if (dtype === undefined) throw new FormatterError(`BITPIX ${bitpix} has no sign-flip convention`)
+  return { bitpix, dtype, mode: 'flip', bzero: Number(FLIP_ZERO[bitpix]), bscale: 1 }
+}
+
 /** Works out how the pixels of an image HDU decode, from BITPIX, BZERO, BSCALE and BLANK. */
 export function pixelDecoding(header: FitsHeader, bitpix: FitsBitpix, context: string): PixelDecoding {
   const bzero = numeric(header.get('BZERO'), 'BZERO', 0, context)
   const bscale = numeric(header.get('BSCALE'), 'BSCALE', 1, context)
   if (Number(bscale) === 0) throw new CorruptArtifactError(`${context}: BSCALE is 0`)
   if (equalsBig(bscale, 1n)) {
-    if (Number(bzero) === 0) {
-      return { bitpix, dtype: NATIVE_DTYPE[bitpix], mode: 'native', bzero: 0, bscale: 1 }
-    }
+    if (Number(bzero) === 0) return unscaledDecoding(bitpix, false)
     const flip = FLIP_ZERO[bitpix]
-    if (flip !== undefined && equalsBig(bzero, flip)) {
-      return { bitpix, dtype: FLIP_DTYPE[bitpix]!, mode: 'flip', bzero: Number(bzero), bscale: 1 }
-    }
+    if (flip !== undefined && equalsBig(bzero, flip)) return unscaledDecoding(bitpix, true)
   }
   const dtype: NdArrayDType = bitpix === 8 || bitpix === 16 || bitpix === -32 ? 'float32' : 'float64'
   const blankValue = header.get('BLANK')
@@ -205,65 +283,54 @@ export interface RowCrop {
   readonly width: number
 }
 
-function storedArray(bitpix: FitsBitpix, bytes: Uint8Array): NdArrayData {
-  const { buffer, byteOffset } = bytes
-  const n = bytes.byteLength / bytesPerPixel(bitpix)
-  switch (bitpix) {
-    case 8:
-      return new Uint8Array(buffer, byteOffset, n)
-    case 16:
-      return new Int16Array(buffer, byteOffset, n)
-    case 32:
-      return new Int32Array(buffer, byteOffset, n)
-    case 64:
-      return new BigInt64Array(buffer, byteOffset, n)
-    case -32:
-      return new Float32Array(buffer, byteOffset, n)
-    case -64:
-      return new Float64Array(buffer, byteOffset, n)
+/** A fresh host-order buffer seen as the typed array of `dtype`. */
+function typedView(dtype: NdArrayDType, bytes: Uint8Array): NdArrayData {
+  const Ctor = NDARRAY_CONSTRUCTORS[dtype] as unknown as {
+    new (buffer: ArrayBufferLike, byteOffset: number, length: number): NdArrayData
+    readonly BYTES_PER_ELEMENT: number
   }
+  return new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / Ctor.BYTES_PER_ELEMENT)
 }
 
 /**
  * Decodes big-endian pixel bytes (`crop.rows` whole rows) into a new typed array of `decoding.dtype`,
  * keeping `crop.width` elements of each row from `crop.x0`. `raw` is never modified (it may be the
- * caller's buffer); the pixels are copied and byte-swapped in one pass.
+ * caller's buffer); the pixels are copied and byte-swapped once.
  */
 export function decodePixels(raw: Uint8Array, decoding: PixelDecoding, crop: RowCrop): NdArrayData {
   const size = bytesPerPixel(decoding.bitpix)
-  const rowBytes = crop.rowElements * size
-  const keepBytes = crop.width * size
-  const buf = new Uint8Array(crop.rows * keepBytes)
-  if (crop.x0 === 0 && crop.width === crop.rowElements) {
-    copySwapped(raw.subarray(0, buf.length), buf, size)
+  return decodeRows(raw, decoding, {
+    rows: crop.rows,
+    rowBytes: crop.rowElements * size,
+    start: crop.x0 * size,
+    width: crop.width,
+  })
+}
+
+/**
+ * Decodes the big-endian elements that `layout` picks out of `raw` (BITPIX elements, from a byte offset
+ * of each row) into a new typed array of `decoding.dtype`, as {@link decodePixels} does for pixels.
+ * `raw` is never modified.
+ */
+export function decodeRows(raw: Uint8Array, decoding: PixelDecoding, layout: ByteRows): NdArrayData {
+  const size = bytesPerPixel(decoding.bitpix)
+  const { rows, rowBytes, start } = layout
+  const keepBytes = layout.width * size
+  const buf = new Uint8Array(rows * keepBytes)
+  if (start === 0 && keepBytes === rowBytes) {
+    buf.set(raw.subarray(0, buf.length))
   } else {
-    const start = crop.x0 * size
-    for (let r = 0; keepBytes > 0 && r < crop.rows; r++) {
-      const from = r * rowBytes + start
-      copySwapped(
-        raw.subarray(from, from + keepBytes),
-        buf.subarray(r * keepBytes, (r + 1) * keepBytes),
-        size,
-      )
-    }
+    copyRuns(
+      { bytes: raw, stride: rowBytes, start },
+      { bytes: buf, stride: keepBytes, start: 0 },
+      rows,
+      keepBytes,
+    )
   }
+  swapInPlace(buf, size)
   if (decoding.mode === 'flip') flipNativeSignBits(buf, size)
-  if (decoding.mode !== 'scaled') {
-    if (decoding.mode === 'native') return storedArray(decoding.bitpix, buf)
-    const { buffer, byteOffset } = buf
-    const n = buf.byteLength / size
-    switch (decoding.bitpix) {
-      case 8:
-        return new Int8Array(buffer, byteOffset, n)
-      case 16:
-        return new Uint16Array(buffer, byteOffset, n)
-      case 32:
-        return new Uint32Array(buffer, byteOffset, n)
-      default:
-        return new BigUint64Array(buffer, byteOffset, n)
-    }
-  }
-  const stored = storedArray(decoding.bitpix, buf)
+  if (decoding.mode !== 'scaled') return typedView(decoding.dtype, buf)
+  const stored = typedView(NATIVE_DTYPE[decoding.bitpix], buf)
   const out = decoding.dtype === 'float32' ? new Float32Array(stored.length) : new Float64Array(stored.length)
   const { bzero, bscale } = decoding
   if (stored instanceof BigInt64Array) {

@@ -32,6 +32,7 @@ export {
   type FitsImageHdu,
   isStructuralKey,
 } from './hdu.js'
+export { FitsHduScanner } from './hdu-scanner.js'
 export {
   CARD_LENGTH,
   FITS_BLOCK,

@@ -21,7 +21,7 @@ import { isAbsolute, join, relative } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { TransferMode } from '../../../src/datastore/datastore.js'
-import { ingestExtension } from '../../../src/datastore/file/ingest.js'
+import { ingestExtension } from '../../../src/datastore/ingest-plan.js'
 import {
   type ButlerUserError,
   createRepository,

@@ -27,7 +27,8 @@ import type { Registry } from '../../../src/registry/registry.js'
 import { createSqlRegistry } from '../../../src/registry/sql/create-sql-registry.js'
 import { datastoreContract } from '../../contracts/datastore-contract.js'
 import { ids, insertCameraRecords } from '../../support/records.js'
-import { getsOf, type S3TestServer, startS3Server } from '../../support/s3-server.js'
+import { getsOf, type S3TestServer, splitS3Uri, startS3Server } from '../../support/s3-server.js'
+import { storeDataset } from '../../support/store-dataset.js'
 
 const serverReady = startS3Server()
 let bucketCount = 0
@@ -41,13 +42,6 @@ async function newBucket(): Promise<string> {
   const name = `bucket-${process.pid}-${++bucketCount}`
   await (await serverReady).createBucket(name)
   return name
-}
-
-/** The bucket and key of an `s3://` URI. */
-function splitUri(uri: string): { bucket: string; key: string } {
-  const m = /^s3:\/\/([^/]+)\/([^#]+)/.exec(uri)
-  assert.ok(m, `not an s3 URI: ${uri}`)
-  return { bucket: m[1]!, key: m[2]! }
 }
 
 interface Setup {
@@ -120,7 +114,7 @@ for (const [cache, checksum] of [
         registry: s.registry,
         uriScheme: 's3',
         async damage(ref, how) {
-          const { bucket, key } = splitUri(await s.datastore.getURI(ref))
+          const { bucket, key } = splitS3Uri(await s.datastore.getURI(ref))
           if (how === 'truncate') await server.putObject(bucket, key, 'abc')
           else await server.deleteObject(bucket, key)
         },
@@ -159,25 +153,17 @@ describe('ObjectStoreDatastore', () => {
     await s.close()
   })
 
-  /** Inserts a dataset and stores `obj` for it in one transaction, as a butler put does. */
-  async function store(type: DatasetType, obj: unknown, datastore = s.datastore): Promise<DatasetRef> {
-    const dataId = await s.registry.expandDataId(
-      DataCoordinate.standardize(
-        { instrument: 'HSC', visit: 903334, detector: ++detector },
-        { dimensions: type.dimensions },
-      ),
-    )
-    const undo = new UndoLog()
-    try {
-      return await s.registry.transaction(async () => {
-        const [ref] = await s.registry.insertDatasets(type, 'run1', [dataId])
-        await datastore.put(obj, ref!, undo)
-        return ref!
-      })
-    } catch (error) {
-      await undo.rollback()
-      throw error
-    }
+  /**
+   * Inserts a dataset (of the next detector) and stores `obj` for it in one transaction, as a butler
+   * put does; with `fail`, the transaction then fails ('boom') and the put is undone.
+   */
+  function store(
+    type: DatasetType,
+    obj: unknown,
+    datastore = s.datastore,
+    fail = false,
+  ): Promise<DatasetRef> {
+    return storeDataset({ registry: s.registry, datastore }, type, ++detector, obj, { fail })
   }
 
   it('uploads big artifacts in parts, and they read back whole', async () => {
@@ -185,7 +171,7 @@ describe('ObjectStoreDatastore', () => {
     await server.clearLog()
     const ref = await store(arrayType, createNdArray(data, [3000, 100]))
     const log = await server.requests()
-    const key = splitUri(await s.datastore.getURI(ref)).key
+    const key = splitS3Uri(await s.datastore.getURI(ref)).key
     const parts = log.filter((r) => r.method === 'PUT' && r.url.includes('partNumber='))
     assert.equal(parts.length, 10, 'ten parts of 256 KiB')
     assert.ok(log.some((r) => r.method === 'POST' && r.url.includes('uploads')))
@@ -209,7 +195,7 @@ describe('ObjectStoreDatastore', () => {
       flux: Float64Array.from({ length: n }, (_, i) => Math.sqrt(i)),
     })
     const ref = await store(tableType, table)
-    const { bucket, key } = splitUri(await s.datastore.getURI(ref))
+    const { bucket, key } = splitS3Uri(await s.datastore.getURI(ref))
     const size = (await s.datastore.artifacts([ref]))[0]!.fileSize
     assert.ok(size > 500_000, `the file is big enough to matter (${size} bytes)`)
     await server.clearLog()
@@ -232,18 +218,8 @@ describe('ObjectStoreDatastore', () => {
       await insertCameraRecords(cached.registry, { detectors: [5] })
       await cached.registry.registerDatasetType(dictType)
       await cached.registry.registerRun('run1')
-      const dataId = await cached.registry.expandDataId(
-        DataCoordinate.standardize(
-          { instrument: 'HSC', visit: 903334, detector: 5 },
-          { dimensions: dictType.dimensions },
-        ),
-      )
-      const ref = await cached.registry.transaction(async () => {
-        const [r] = await cached.registry.insertDatasets(dictType, 'run1', [dataId])
-        await cached.datastore.put({ answer: 42 }, r!, new UndoLog())
-        return r!
-      })
-      const { bucket, key } = splitUri(await cached.datastore.getURI(ref))
+      const ref = await storeDataset(cached, dictType, 5, { answer: 42 })
+      const { bucket, key } = splitS3Uri(await cached.datastore.getURI(ref))
       await server.clearLog()
       assert.deepEqual(await cached.datastore.get(ref), { answer: 42 })
       assert.deepEqual(await cached.datastore.get(ref), { answer: 42 })
@@ -263,22 +239,8 @@ describe('ObjectStoreDatastore', () => {
 
   it('rolls back uploads with the registry transaction', async () => {
     const before = await s.datastore.verify()
-    const undo = new UndoLog()
-    await assert.rejects(
-      s.registry.transaction(async () => {
-        const dataId = await s.registry.expandDataId(
-          DataCoordinate.standardize(
-            { instrument: 'HSC', visit: 903334, detector: 170 },
-            { dimensions: dictType.dimensions },
-          ),
-        )
-        const [ref] = await s.registry.insertDatasets(dictType, 'run1', [dataId])
-        await s.datastore.put({ doomed: true }, ref!, undo)
-        throw new Error('boom')
-      }),
-      /boom/,
-    )
-    await undo.rollback()
+    await server.clearLog()
+    await assert.rejects(store(dictType, { doomed: true }, s.datastore, true), /boom/)
     assert.deepEqual(await s.datastore.verify(), before)
     const listed = (await server.requests()).filter((r) => r.method === 'PUT' && r.url.includes('summary'))
     assert.ok(listed.length > 0, 'the object was written before the rollback')

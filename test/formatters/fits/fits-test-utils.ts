@@ -4,6 +4,9 @@
 import type { NdArray, NdArrayData, NdArrayDType } from '../../../src/datasets/ndarray.js'
 import { type ByteSource, MemoryByteSource } from '../../../src/formatters/byte-source.js'
 
+/** A deterministic pseudo-random generator (mulberry32), as `rng(seed)`. */
+export { seededRandom as rng } from '../../support/random.js'
+
 /** Concatenates chunks into one buffer. */
 export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
@@ -75,18 +78,6 @@ export function extremes(dtype: NdArrayDType, n: number): NdArrayData {
 export function sampleArray(dtype: NdArrayDType, shape: readonly number[]): NdArray {
   const n = shape.reduce((a, b) => a * b, 1)
   return { dtype, shape: [...shape], data: extremes(dtype, n) } as NdArray
-}
-
-/** A deterministic pseudo-random generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Crops rows/columns of a 2-D array (the reference for box reads). */
