@@ -29,6 +29,7 @@ import {
 } from '../../src/datastore/cache/cache-config.js'
 import { FileCache } from '../../src/datastore/cache/file-cache.js'
 import { ButlerError, ConfigError, InputError } from '../../src/errors.js'
+import { runNodeScript } from '../support/child-process.js'
 import { contentFor, STRESS_COMPONENTS, STRESS_DATASETS } from './file-cache-shared.js'
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'file-cache-child.js')
@@ -573,20 +574,7 @@ describe('file cache expiry', () => {
 })
 
 /** Runs the child script; resolves with its stdout (rejects on a non-zero exit). */
-function runChild(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    p.stdout.on('data', (d) => {
-      out += d
-    })
-    p.stderr.on('data', (d) => {
-      err += d
-    })
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))))
-  })
-}
+const runChild = (args: readonly string[]): Promise<string> => runNodeScript(CHILD, args)
 
 describe('file cache shared by processes', () => {
   it('cleans up after a process killed mid-fetch while holding a file', async () => {

@@ -4,33 +4,20 @@
  * one wins.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { DatasetType, openButler } from '../../src/index.js'
+import { runNodeScript } from '../support/child-process.js'
 import { testBackends } from './concurrent-backends.js'
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'concurrent-child.js')
 const WRITERS = 8
 
 /** Runs the child script and resolves with its stdout (rejects on a non-zero exit). */
-function child(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    p.stdout.on('data', (d) => {
-      out += d
-    })
-    p.stderr.on('data', (d) => {
-      err += d
-    })
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))))
-  })
-}
+const child = (args: readonly string[]): Promise<string> => runNodeScript(CHILD, args)
 
 for (const backend of testBackends()) {
   describe(`concurrent writers on ${backend.name}`, { skip: backend.skip }, () => {
